@@ -1,0 +1,19 @@
+"""saltlab: the support code of the salt-segmentation course assignment.
+
+Neither graded nor grading: the data (synthetic generator, Kaggle loader,
+preprocessing, batches), model assembly from an implementation's blocks,
+training, extra metrics, plots and experiments. It never imports
+``assignment`` or ``solutions`` by name: the implementation is passed in
+(see :mod:`saltlab.impl`).
+"""
+
+import os
+
+# Silence TensorFlow's start-up log before anything imports it. oneDNN is
+# switched off because its kernels reorder floating-point sums between runs,
+# and a grade must be the same on every run.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+__version__ = "0.1.0"

@@ -1,0 +1,131 @@
+"""Training with the course's recipe.
+
+Adam, binary cross-entropy, batch size 32, ``ReduceLROnPlateau`` on the
+validation loss (patience 5), ``EarlyStopping`` (patience 10, best weights
+restored) and a checkpoint of the best weights.
+"""
+
+from pathlib import Path
+
+from .seeding import seed_everything
+
+BATCH_SIZE = 32
+LR_PATIENCE = 5
+STOP_PATIENCE = 10
+
+
+def course_callbacks(checkpoint_path=None, *, lr_patience=LR_PATIENCE, stop_patience=STOP_PATIENCE):
+    """The course's callbacks: LR reduction, early stopping, best-weights checkpoint.
+
+    Parameters
+    ----------
+    checkpoint_path : str or pathlib.Path, optional
+        Where to keep the best weights (must end in ``.weights.h5``); ``None``
+        keeps no checkpoint.
+
+    Returns
+    -------
+    callbacks : list of keras.callbacks.Callback
+    """
+    import keras
+
+    callbacks = [
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=lr_patience, min_lr=1e-6),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=stop_patience, restore_best_weights=True),
+    ]
+    if checkpoint_path is not None:
+        checkpoint_path = Path(checkpoint_path)
+        if not checkpoint_path.name.endswith(".weights.h5"):
+            raise ValueError(f"checkpoint_path must end in '.weights.h5', got {checkpoint_path}")
+        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint_path), monitor="val_loss", save_best_only=True, save_weights_only=True
+            )
+        )
+    return callbacks
+
+
+def train_model(
+    model,
+    train,
+    validation,
+    *,
+    epochs=50,
+    batch_size=BATCH_SIZE,
+    learning_rate=1e-3,
+    checkpoint_path=None,
+    augment=False,
+    seed=0,
+    verbose=1,
+    callbacks=(),
+):
+    """Compile and fit ``model`` with the course's recipe; return the history.
+
+    Parameters
+    ----------
+    model : keras.Model
+        (N, H, W, 1) -> (N, H, W, 1) probabilities, e.g. from ``build_unet``.
+    train, validation : tuple of (x, y)
+        Float32 arrays of shape (N, H, W, 1): images scaled to [0, 1] and
+        masks of 0/1 (see ``saltlab.data.to_network_input``).
+    epochs : int, optional
+        Upper bound; early stopping usually ends sooner (default 50).
+    batch_size : int, optional
+        Default 32, the course's.
+    learning_rate : float, optional
+        Adam's initial rate (default 1e-3).
+    checkpoint_path : str or pathlib.Path, optional
+        Best weights are saved there (``.weights.h5``).
+    augment : bool, optional
+        Random horizontal flips of the training batches.
+    seed : int, optional
+        Seeds batching, augmentation and anything random in training.
+    verbose : {0, 1, 2}, optional
+        Keras's progress display (1: the progress bar).
+    callbacks : sequence of keras.callbacks.Callback, optional
+        Extra callbacks after the course's.
+
+    Returns
+    -------
+    history : dict of str to list of float
+        Per-epoch ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy`` and ``learning_rate``.
+    """
+    import keras
+
+    seed_everything(seed)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    x_train, y_train = train
+    if augment:
+        from .data.batches import make_batches
+
+        fit_data = dict(x=make_batches(x_train, y_train, batch_size=batch_size, shuffle=True, augment=True, seed=seed))
+    else:
+        fit_data = dict(x=x_train, y=y_train, batch_size=batch_size, shuffle=True)
+    history = model.fit(
+        **fit_data,
+        validation_data=validation,
+        epochs=epochs,
+        callbacks=course_callbacks(checkpoint_path) + list(callbacks),
+        verbose=verbose,
+    )
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def predict_probabilities(model, x, *, batch_size=BATCH_SIZE):
+    """Salt probabilities for network-sized inputs.
+
+    Parameters
+    ----------
+    model : keras.Model
+    x : np.ndarray, float32, shape (N, H, W, 1)
+
+    Returns
+    -------
+    probabilities : np.ndarray, float32, shape (N, H, W)
+    """
+    return model.predict(x, batch_size=batch_size, verbose=0)[..., 0]

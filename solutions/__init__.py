@@ -1,0 +1,1 @@
+"""The graded functions of the salt-segmentation assignment (see SPEC.md)."""
