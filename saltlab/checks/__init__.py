@@ -1,0 +1,18 @@
+"""The graded checks, each written once as a probe and a verdict.
+
+A check's **probe** runs an implementation on a case and returns plain data
+(JSON values and NumPy arrays). It decides nothing. Its **verdict** compares
+that answer with the expected one (the reference's answer, or values worked
+out by hand) and says pass or fail with a message a student can act on.
+
+The public tests (``tests/``) run probe and verdict in one process, with the
+reference's answers read from ``tests/fixtures/``. The instructor grader
+(``grader/``) runs the probe in a sandboxed worker and the verdict in its own
+process, with the reference computed live and hidden cases of its own.
+
+Modules: :mod:`.core` (Case, Check, Verdict, the registry), :mod:`.plaindata`
+(the only data format that crosses between probe and verdict), one module per
+graded function, :mod:`.fixtures` (``make fixtures``), :mod:`.rubric`.
+"""
+
+from .core import REGISTRY, Case, Check, Outcome, Verdict, get_check, run_probe  # noqa: F401

@@ -1,0 +1,144 @@
+"""The reference's expected answers for the public cases (``make fixtures``).
+
+Students receive no reference code, so every expected value a public test
+needs is computed from ``solutions/`` once and stored under
+``tests/fixtures/<check id>.npz``. ``--check`` recomputes them and proves the
+stored files still equal what the reference produces now.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+
+import numpy as np
+
+from ..paths import REPO_ROOT
+from . import plaindata
+from .core import REGISTRY, get_check, run_probe
+
+FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures"
+ARRAY_RTOL, ARRAY_ATOL = 1e-6, 1e-7
+"""`--check` tolerance for stored float arrays: the reference run again on
+this machine must reproduce them to float32 rounding."""
+
+
+def case_digest(case):
+    """A short hash of a case's inputs, so a fixture made for other inputs is caught."""
+    digest = hashlib.sha256(json.dumps(case.params, sort_keys=True, default=str).encode())
+    for key in sorted(case.arrays):
+        array = np.ascontiguousarray(case.arrays[key])
+        digest.update(key.encode() + str(array.dtype).encode() + str(array.shape).encode() + array.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def fixture_path(check_id):
+    return FIXTURE_DIR / f"{check_id}.npz"
+
+
+def compute_expected(check, reference):
+    """Run the reference probe on every public case.
+
+    Returns
+    -------
+    fixture : dict
+        ``{case_id: {"digest": str, "answer": dict}}``.
+
+    Raises
+    ------
+    RuntimeError
+        If the reference fails a case: the fixtures would be meaningless.
+    """
+    fixture = {}
+    for case in check.public_cases():
+        outcome = run_probe(check, reference, case)
+        if outcome.status != "ok":
+            raise RuntimeError(f"the reference fails {check.id} on {case.id}: {outcome.status} {outcome.detail}")
+        fixture[case.id] = {"digest": case_digest(case), "answer": outcome.answer}
+    return fixture
+
+
+class FixtureError(LookupError):
+    pass
+
+
+def load_expected(check_id, case):
+    """The stored reference answer for one public case.
+
+    Raises
+    ------
+    FixtureError
+        If the fixture file is missing or was made for other inputs.
+    """
+    path = fixture_path(check_id)
+    if not path.is_file():
+        raise FixtureError(f"{path.relative_to(REPO_ROOT)} is missing: the instructor runs `make fixtures`")
+    fixture = _read(path)
+    entry = fixture.get(case.id)
+    if entry is None or entry["digest"] != case_digest(case):
+        raise FixtureError(f"{path.relative_to(REPO_ROOT)} has no answer for the current inputs of {case.id}; "
+                           "the instructor runs `make fixtures`")
+    return entry["answer"]
+
+
+_cache = {}
+
+
+def _read(path):
+    if path not in _cache:
+        _cache[path] = plaindata.loads(path.read_bytes())
+    return _cache[path]
+
+
+def same_answer(stored, fresh):
+    """Equal JSON values and arrays equal to ARRAY_RTOL / ARRAY_ATOL."""
+    if isinstance(stored, np.ndarray) or isinstance(fresh, np.ndarray):
+        stored, fresh = np.asarray(stored), np.asarray(fresh)
+        return stored.shape == fresh.shape and np.allclose(stored, fresh, rtol=ARRAY_RTOL, atol=ARRAY_ATOL)
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        return stored.keys() == fresh.keys() and all(same_answer(stored[k], fresh[k]) for k in stored)
+    if isinstance(stored, list) and isinstance(fresh, list):
+        return len(stored) == len(fresh) and all(same_answer(a, b) for a, b in zip(stored, fresh))
+    if isinstance(stored, float) and isinstance(fresh, float):
+        return np.isclose(stored, fresh, rtol=1e-12, atol=0)
+    return stored == fresh
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m saltlab.checks.fixtures", description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare the stored fixtures with the reference, write nothing")
+    args = parser.parse_args(argv)
+    from ..impl import load_implementation
+
+    reference = load_implementation("solutions")
+    get_check("conv_block.shapes")  # fills the registry
+    FIXTURE_DIR.mkdir(parents=True, exist_ok=True)
+    stale = []
+    wanted = set()
+    for check_id, check in sorted(REGISTRY.items()):
+        if not check.needs_reference:
+            continue
+        path = fixture_path(check_id)
+        wanted.add(path.name)
+        fresh = compute_expected(check, reference)
+        if args.check:
+            stored = _read(path) if path.is_file() else None
+            if stored is None or not same_answer(stored, fresh):
+                stale.append(check_id)
+        else:
+            path.write_bytes(plaindata.dumps(fresh))
+            print(f"wrote {path.relative_to(REPO_ROOT)} ({len(fresh)} cases)")
+    extra = sorted(p.name for p in FIXTURE_DIR.glob("*.npz") if p.name not in wanted)
+    if args.check and (stale or extra):
+        print("fixtures: out of date for " + ", ".join(stale + extra) + "; run `make fixtures`", file=sys.stderr)
+        return 1
+    for name in extra if not args.check else []:
+        (FIXTURE_DIR / name).unlink()
+        print(f"removed stale {name}")
+    if args.check:
+        print(f"fixtures: {len(wanted)} files equal what the reference produces now")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Probing helpers shared by the block checks: build, describe, load weights, run.
+
+Everything returned is plain data, so the same helpers serve the in-process
+tests and the sandboxed grader worker.
+"""
+
+import numpy as np
+
+_CONFIG_KEYS = (
+    "filters", "kernel_size", "strides", "padding", "use_bias", "activation",
+    "pool_size", "dilation_rate", "axis", "negative_slope", "max_value", "threshold",
+)
+
+
+def build_block_model(input_shapes, build):
+    """A ``keras.Model`` from ``len(input_shapes)`` inputs through ``build(*inputs)``.
+
+    Parameters
+    ----------
+    input_shapes : list of tuple
+        (H, W, C) of each input (the batch axis is added).
+    build : callable
+        Called with the symbolic inputs; returns the output KerasTensor.
+    """
+    import keras
+
+    inputs = [keras.Input(tuple(shape)) for shape in input_shapes]
+    output = build(*inputs)
+    if not isinstance(output, keras.KerasTensor):
+        raise TypeError(f"expected a KerasTensor from the block, got {type(output).__name__}")
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], output)
+
+
+def describe_layers(model):
+    """The model's layers in order, as plain dicts.
+
+    Returns
+    -------
+    layers : list of dict
+        ``{"class": "Conv2D", "name": ..., "trainable_weights": int, <config keys>}``
+        (config keys among filters, kernel_size, strides, padding, use_bias,
+        activation, pool_size, ...). Input layers are left out.
+    """
+    described = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        config = layer.get_config()
+        entry = {
+            "class": type(layer).__name__,
+            "name": layer.name,
+            "trainable_weights": int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
+        }
+        for key in _CONFIG_KEYS:
+            if key in config:
+                value = config[key]
+                entry[key] = list(value) if isinstance(value, tuple) else value
+        if type(layer).__name__ == "Activation":
+            entry["activation"] = str(config.get("activation"))
+        described.append(entry)
+    return described
+
+
+def normalized_ops(layers):
+    """Reduce a layer description to the operations that matter for the contract.
+
+    ``Conv2D(activation="relu")``, ``Activation("relu")`` and ``ReLU()`` are the
+    same thing to the contract, so each becomes a ``conv`` op followed by a
+    ``relu`` op. Layers that do nothing (identity activations, dropout with
+    rate 0) are dropped.
+
+    Returns
+    -------
+    ops : list of tuple
+        ``("conv", filters, kernel, strides, padding, use_bias)``, ``("bn",)``,
+        ``("relu",)``, ``("maxpool", pool, strides, padding)``, or
+        ``("other", class_name)``.
+    """
+    ops = []
+    for layer in layers:
+        kind = layer["class"]
+        if kind == "Conv2D":
+            ops.append((
+                "conv", layer["filters"], tuple(layer["kernel_size"]), tuple(layer["strides"]),
+                layer["padding"], bool(layer["use_bias"]),
+            ))
+            if layer.get("activation") == "relu":
+                ops.append(("relu",))
+            elif layer.get("activation") not in (None, "linear"):
+                ops.append(("activation", layer["activation"]))
+        elif kind == "BatchNormalization":
+            ops.append(("bn",))
+        elif kind == "ReLU":
+            plain = (layer.get("negative_slope") in (0, 0.0, None) and layer.get("max_value") is None
+                     and layer.get("threshold") in (0, 0.0, None))
+            ops.append(("relu",) if plain else ("other", "ReLU(leaky or capped)"))
+        elif kind == "Activation":
+            if layer["activation"] == "relu":
+                ops.append(("relu",))
+            elif layer["activation"] != "linear":
+                ops.append(("activation", layer["activation"]))
+        elif kind in ("MaxPooling2D", "MaxPool2D"):
+            ops.append(("maxpool", tuple(layer["pool_size"]), tuple(layer["strides"]), layer["padding"]))
+        else:
+            ops.append(("other", kind))
+    return ops
+
+
+def format_ops(ops):
+    """A readable one-line rendering of :func:`normalized_ops`."""
+    words = []
+    for op in ops:
+        if op[0] == "conv":
+            _, filters, kernel, strides, padding, bias = op
+            stride = "" if strides == (1, 1) else f", strides={strides[0]}"
+            words.append(f"Conv2D({filters}, {kernel[0]}{stride}, padding={padding!r}, use_bias={bias})")
+        elif op[0] == "bn":
+            words.append("BatchNormalization")
+        elif op[0] == "relu":
+            words.append("ReLU")
+        elif op[0] == "maxpool":
+            words.append(f"MaxPooling2D({op[1][0]}, padding={op[3]!r})")
+        else:
+            words.append(str(op[1]))
+    return " -> ".join(words) or "(no layers)"
+
+
+def random_weights(shapes, seed):
+    """Deterministic weights for the given shapes (He-scaled normal; BN variances positive).
+
+    Parameters
+    ----------
+    shapes : list of tuple
+        Weight shapes in ``model.get_weights()`` order.
+    seed : int
+
+    Returns
+    -------
+    weights : list of np.ndarray, float32
+    """
+    rng = np.random.default_rng(seed)
+    weights = []
+    for shape in shapes:
+        fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+        values = rng.normal(0.0, np.sqrt(2.0 / max(fan_in, 1)), size=shape)
+        weights.append(values.astype("float32"))
+    return weights
+
+
+def set_weights_by_role(model, weights):
+    """Load ``weights`` into the model's weight-bearing layers in order.
+
+    The list holds, per weight-bearing layer, its arrays in Keras's order
+    (Conv2D: kernel[, bias]; BatchNormalization: gamma, beta, moving_mean,
+    moving_variance). A layout mismatch raises ValueError naming both
+    layouts, which the verdict reports as a structural difference.
+    """
+    expected = [tuple(w.shape) for w in model.weights]
+    given = [tuple(w.shape) for w in weights]
+    if expected != given:
+        raise ValueError(f"weight layout {expected} differs from the reference's {given}")
+    model.set_weights(weights)

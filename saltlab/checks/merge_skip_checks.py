@@ -1,0 +1,100 @@
+"""Checks of ``merge_skip``: each mode against NumPy, the errors."""
+
+import numpy as np
+
+from .core import Case, Check, Verdict, call_capturing, first_difference, register
+from .keras_probe import build_block_model
+
+RTOL, ATOL = 1e-6, 1e-6
+"""Concatenation, max and min are exact; a float32 sum is exact to rounding."""
+
+HINT = "concat is Concatenate(axis=-1)([decoder, encoder]) (decoder first); add/max/min are Add, Maximum, Minimum"
+
+NUMPY_ANSWER = {
+    "concat": lambda d, e: np.concatenate([d, e], axis=-1),
+    "add": lambda d, e: d + e,
+    "max": np.maximum,
+    "min": np.minimum,
+}
+"""What each mode means, written with NumPy: the contract, not an implementation to copy."""
+
+
+def merge_case(case_id, mode, decoder_shape, encoder_shape, *, batch=2, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "decoder": rng.normal(size=(batch, *decoder_shape)).astype("float32"),
+        "encoder": rng.normal(size=(batch, *encoder_shape)).astype("float32"),
+    }
+    return Case(case_id, {"mode": mode, "decoder_shape": list(decoder_shape), "encoder_shape": list(encoder_shape)}, arrays)
+
+
+def public_cases():
+    return [
+        merge_case("concat-8x8x3+5", "concat", (8, 8, 3), (8, 8, 5), seed=31),
+        merge_case("concat-13x7x4+4", "concat", (13, 7, 4), (13, 7, 4), seed=32),
+        merge_case("add-8x8x4", "add", (8, 8, 4), (8, 8, 4), seed=33),
+        merge_case("max-13x7x2", "max", (13, 7, 2), (13, 7, 2), seed=34),
+        merge_case("min-16x16x3", "min", (16, 16, 3), (16, 16, 3), seed=35),
+    ]
+
+
+def probe_values(impl, case):
+    p = case.params
+    model = build_block_model([p["decoder_shape"], p["encoder_shape"]],
+                              lambda d, e: impl.merge_skip(d, e, p["mode"]))
+    return {"y": np.asarray(model([case.arrays["decoder"], case.arrays["encoder"]], training=False))}
+
+
+def verdict_values(case, got, expected):
+    want = NUMPY_ANSWER[case.params["mode"]](case.arrays["decoder"], case.arrays["encoder"])
+    y = np.asarray(got["y"])
+    if y.shape != want.shape:
+        return Verdict(False, f"merge_skip on {case.describe()}: output shape {y.shape}, expected {want.shape}")
+    if np.allclose(y, want, rtol=RTOL, atol=ATOL):
+        return Verdict(True)
+    note = ""
+    if case.params["mode"] == "concat" and np.allclose(
+            y, NUMPY_ANSWER["concat"](case.arrays["encoder"], case.arrays["decoder"]), rtol=RTOL, atol=ATOL):
+        note = " (the channels are in the order [encoder, decoder]; the contract puts the decoder first)"
+    return Verdict(False, f"merge_skip on {case.describe()}: " + first_difference(y, want, rtol=RTOL, atol=ATOL) + note)
+
+
+def error_cases():
+    return [
+        Case("add-unequal-channels", {"mode": "add", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 6]}),
+        Case("max-unequal-size", {"mode": "max", "decoder_shape": [8, 8, 4], "encoder_shape": [9, 9, 4]}),
+        Case("min-unequal-channels", {"mode": "min", "decoder_shape": [4, 4, 1], "encoder_shape": [4, 4, 2]}),
+        Case("unknown-mode", {"mode": "multiply", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 4]}),
+    ]
+
+
+def probe_error(impl, case):
+    import keras
+
+    p = case.params
+    return call_capturing(impl.merge_skip, keras.Input(tuple(p["decoder_shape"])),
+                          keras.Input(tuple(p["encoder_shape"])), p["mode"])
+
+
+def verdict_error(case, got, expected):
+    p = case.params
+    call = f"merge_skip(decoder {tuple(p['decoder_shape'])}, encoder {tuple(p['encoder_shape'])}, {p['mode']!r})"
+    if got["raised"] != "ValueError":
+        what = "returned normally" if got["raised"] is None else f"raised {got['raised']}"
+        return Verdict(False, f"{call} {what}; expected ValueError")
+    message = got["message"]
+    if p["mode"] in NUMPY_ANSWER:
+        # Both shapes must be named; accept any spelling that shows every size of both.
+        sizes = {str(d) for d in p["decoder_shape"] + p["encoder_shape"]}
+        if not all(size in message for size in sizes):
+            return Verdict(False, f"{call} raised ValueError, but its message {message!r} does not name both shapes")
+    elif not all(word in message for word in ("concat", "add", "max", "min", p["mode"])):
+        return Verdict(False, f"{call} raised ValueError, but its message {message!r} should name the valid modes and {p['mode']!r}")
+    return Verdict(True)
+
+
+register(Check("merge_skip.values", "merge_skip", "concat (decoder first), add, max, min equal NumPy's answer",
+               public_cases, probe_values, verdict_values, needs_reference=False, hint=HINT))
+register(Check("merge_skip.errors", "merge_skip", "unequal shapes (add, max, min) and unknown modes raise ValueError",
+               error_cases, probe_error, verdict_error, needs_reference=False,
+               hint="compare tuple(decoder.shape) with tuple(encoder.shape) before an element-wise merge"))

@@ -1,0 +1,127 @@
+"""The public graders' pytest plugin: implementation choice, points, the score table.
+
+Options
+-------
+--impl {assignment, solutions, <folder>}
+    Whose graded functions to test (default: ``$IMPL`` or ``assignment``).
+--question <id>
+    Run one question only (``make test Q=conv_block``); ids are in rubric.toml.
+--points-json <path>
+    Also write the points earned per check as JSON (used by the project's own tests).
+"""
+
+import json
+import os
+
+import pytest
+
+import saltlab  # noqa: F401  (silences TensorFlow before anything imports it)
+from saltlab.checks.core import get_check, judge, run_probe
+from saltlab.checks.fixtures import FixtureError, load_expected
+from saltlab.checks.rubric import load_rubric
+from saltlab.impl import ImplementationError, load_implementation
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("saltlab")
+    group.addoption("--impl", default=os.environ.get("IMPL") or "assignment",
+                    help="assignment (default), solutions, or the path of a submission folder")
+    group.addoption("--question", default=os.environ.get("Q") or None, help="run one question of rubric.toml")
+    group.addoption("--points-json", default=None, help="write the points per check to this JSON file")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(id): the rubric check this test runs")
+    config._saltlab_results = {}
+
+
+def _check_id(item):
+    marker = item.get_closest_marker("check")
+    return marker.args[0] if marker else None
+
+
+def pytest_collection_modifyitems(config, items):
+    question = config.getoption("--question")
+    if not question:
+        return
+    rubric = load_rubric()
+    if question not in rubric.questions:
+        raise pytest.UsageError(f"unknown question {question!r}; choose one of {list(rubric.questions)}")
+    keep = [i for i in items if _check_id(i) and rubric.checks[_check_id(i)].question == question]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def impl(request):
+    """The implementation under test, loaded once per session."""
+    spec = request.config.getoption("--impl")
+    try:
+        return load_implementation(spec)
+    except ImplementationError as error:
+        pytest.exit(f"cannot load the implementation: {error}", returncode=4)
+
+
+@pytest.fixture
+def run_check(request, impl):
+    """Run the test's rubric check on every public case; fail with the first verdict that fails."""
+
+    def run():
+        check = get_check(_check_id(request.node))
+        for case in check.public_cases():
+            outcome = run_probe(check, impl, case)
+            expected = None
+            if check.needs_reference and outcome.status == "ok":
+                try:
+                    expected = load_expected(check.id, case)
+                except FixtureError as error:
+                    pytest.fail(str(error), pytrace=False)
+            verdict = judge(check, case, outcome, expected)
+            if not verdict.passed:
+                message = verdict.message
+                if outcome.status == "ok" and check.hint:
+                    message += f"\n  hint: {check.hint}"
+                pytest.fail(message, pytrace=False)
+
+    return run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    check_id = _check_id(item)
+    if check_id and report.when == "call":
+        item.config._saltlab_results[check_id] = report.passed
+    elif check_id and report.when == "setup" and report.failed:
+        item.config._saltlab_results[check_id] = False
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    results = config._saltlab_results
+    if not results:
+        return
+    rubric = load_rubric()
+    write = terminalreporter.write_line
+    write("")
+    write(f"Score for {config.getoption('--impl')}")
+    write(f"  {'question':<62} {'points':>11}")
+    earned_total = possible_total = 0.0
+    for question, title in rubric.questions.items():
+        entries = [e for e in rubric.checks.values() if e.question == question and e.check_id in results]
+        if not entries:
+            continue
+        earned = sum(e.points for e in entries if results[e.check_id])
+        possible = sum(e.points for e in entries)
+        earned_total += earned
+        possible_total += possible
+        write(f"  {title:<62} {earned:>5g} / {possible:<3g}")
+    write(f"  {'total':<62} {earned_total:>5g} / {possible_total:<3g}")
+    hidden = rubric.possible(hidden=True)
+    write(f"  Hidden tests run at grading time: {hidden:g} more points, on inputs you cannot see.")
+    path = config.getoption("--points-json")
+    if path:
+        points = {cid: (rubric.checks[cid].points if ok else 0.0) for cid, ok in results.items()}
+        with open(path, "w") as handle:
+            json.dump({"impl": str(config.getoption("--impl")), "points": points,
+                       "earned": earned_total, "possible": possible_total}, handle, indent=2, sort_keys=True)
