@@ -1,0 +1,64 @@
+"""Data of the salt-segmentation assignment: sources, loading and pipeline.
+
+Sources: a synthetic seismic generator (the offline default, see
+:mod:`saltlab.data.synthetic`) and the real Kaggle TGS Salt train set, both
+in the same folder layout and loaded by the same :func:`load_dataset`.
+Pipeline: 101 -> 128 pad-and-crop (:mod:`saltlab.data.preprocess`),
+coverage-stratified split (:mod:`saltlab.data.split`), flips
+(:mod:`saltlab.data.augment`) and ``tf.data`` batches
+(:mod:`saltlab.data.batches`).
+
+Importing this package does not import TensorFlow.
+Command line: ``python -m saltlab.data {generate,inspect} ...``.
+"""
+
+from saltlab.data.augment import flip_pairs
+from saltlab.data.batches import make_batches
+from saltlab.data.dataset import DatasetError, SaltSet, coverage
+from saltlab.data.inspection import inspect_dataset
+from saltlab.data.loader import load_dataset
+from saltlab.data.preprocess import (
+    NETWORK_SIZE,
+    PAD_AFTER,
+    PAD_BEFORE,
+    from_network_output,
+    masks_to_network,
+    to_network_input,
+)
+from saltlab.data.rle import rle_decode, rle_encode
+from saltlab.data.split import coverage_classes, stratified_split
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, synthesize
+from saltlab.data.writer import (
+    MARKER,
+    default_dataset_path,
+    ensure_default_dataset,
+    generate_dataset,
+    write_dataset,
+)
+
+__all__ = [
+    "DEFAULT_DIFFICULTY",
+    "DatasetError",
+    "MARKER",
+    "NETWORK_SIZE",
+    "PAD_AFTER",
+    "PAD_BEFORE",
+    "SaltSet",
+    "coverage",
+    "coverage_classes",
+    "default_dataset_path",
+    "ensure_default_dataset",
+    "flip_pairs",
+    "from_network_output",
+    "generate_dataset",
+    "inspect_dataset",
+    "load_dataset",
+    "make_batches",
+    "masks_to_network",
+    "rle_decode",
+    "rle_encode",
+    "stratified_split",
+    "synthesize",
+    "to_network_input",
+    "write_dataset",
+]

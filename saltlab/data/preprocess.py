@@ -1,0 +1,95 @@
+"""101x101 images to the network's 128x128 input and predictions back.
+
+**Choice: reflect-pad and crop, not resize.** The images are padded with
+their mirror image, 13 pixels before and 14 after on each spatial axis
+(13 + 101 + 14 = 128), and the network's 128x128 output is cropped back to
+rows and columns 13..113. Unlike a 101 -> 128 -> 101 resize, this is exact:
+every original pixel reaches the network untouched and every score is
+computed on the network's own output at that pixel, with no interpolation
+blurring thin salt bodies or shifting boundaries; cropping a padded mask
+gives back the mask bit for bit. Mirroring (rather than zeros) continues the
+layers across the border, so the network sees no artificial edge; the masks
+are mirrored the same way, so the padded border is labelled consistently with
+what the image shows there. 128 is divisible by 16, as four 2x2 poolings of
+the U-Net require.
+"""
+
+import numpy as np
+
+SIZE = 101
+NETWORK_SIZE = 128
+PAD_BEFORE = 13
+PAD_AFTER = 14  # 13 + 101 + 14 = 128
+_PAD = ((0, 0), (PAD_BEFORE, PAD_AFTER), (PAD_BEFORE, PAD_AFTER))
+
+
+def _stack(array, name, size):
+    """(N, size, size) view of (N, size, size) or (N, size, size, 1) input."""
+    array = np.asarray(array)
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim != 3 or array.shape[1:] != (size, size):
+        raise ValueError(
+            f"{name}: got an array of shape {array.shape}, expected "
+            f"(N, {size}, {size}) or (N, {size}, {size}, 1)"
+        )
+    return array
+
+
+def to_network_input(images):
+    """Scale images to [0, 1] and reflect-pad them to 128x128.
+
+    Parameters
+    ----------
+    images : numpy.ndarray, uint8, shape (N, 101, 101) or (N, 101, 101, 1)
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, 128, 128, 1)
+        ``image / 255``, mirrored 13 pixels before and 14 after on each
+        spatial axis.
+    """
+    images = _stack(images, "to_network_input", SIZE)
+    if images.dtype != np.uint8:
+        raise ValueError(
+            f"to_network_input: got dtype {images.dtype}, expected uint8 grey "
+            "levels 0..255"
+        )
+    padded = np.pad(images, _PAD, mode="reflect")
+    return (padded.astype(np.float32) / np.float32(255.0))[..., None]
+
+
+def masks_to_network(masks):
+    """Binarise masks and reflect-pad them to 128x128 like the images.
+
+    Parameters
+    ----------
+    masks : array_like, shape (N, 101, 101) or (N, 101, 101, 1)
+        Non-zero is salt.
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, 128, 128, 1)
+        Values in {0, 1}.
+    """
+    masks = _stack(masks, "masks_to_network", SIZE)
+    padded = np.pad(masks != 0, _PAD, mode="reflect")
+    return padded.astype(np.float32)[..., None]
+
+
+def from_network_output(probs):
+    """Crop 128x128 network outputs back to the 101x101 image grid.
+
+    Parameters
+    ----------
+    probs : array_like, shape (N, 128, 128, 1) or (N, 128, 128)
+        Per-pixel salt probabilities (or logits, or masks).
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, 101, 101)
+        Rows and columns 13..113: exactly the pixels of the original image.
+    """
+    probs = _stack(probs, "from_network_output", NETWORK_SIZE)
+    crop = slice(PAD_BEFORE, PAD_BEFORE + SIZE)
+    return np.ascontiguousarray(probs[:, crop, crop], dtype=np.float32)
