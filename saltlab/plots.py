@@ -48,6 +48,13 @@ def plot_examples(images, masks, *, pred_masks=None, ncols=8, title=None,
             f"plot_examples: {n} images but {masks.shape[0]} masks"
             + ("" if preds is None else f" and {preds.shape[0]} predictions")
         )
+    for other, name in ((masks, "masks"), (preds, "pred_masks")):
+        if other is not None and other.shape[1:] != images.shape[1:]:
+            raise ValueError(
+                f"plot_examples: images are {images.shape[1:]} but {name} are "
+                f"{other.shape[1:]}; crop network outputs with "
+                "saltlab.data.from_network_output first"
+            )
     ncols = max(1, min(int(ncols), n))
     nrows = max(1, -(-n // ncols))
     fig = Figure(figsize=(1.6 * ncols, 1.95 * nrows + (0.4 if title else 0.1)))
