@@ -108,6 +108,8 @@ def main(argv=None):
                       "binary_crossentropy",
         "images": args.n,
         "cpu_count": os.cpu_count(),
+        # Other processes slow both rates; the load tells how busy it was.
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "machine": platform.machine(),
         "python": platform.python_version(),
     }
