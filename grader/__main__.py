@@ -1,0 +1,93 @@
+"""Command line of the grader: ``python -m grader {grade,bench}``.
+
+Examples
+--------
+``python -m grader grade submissions/ --out out/grades`` (``make grade``)
+``python -m grader grade submissions/ --out /tmp/g --only conv_block,metrics --seed 1``
+``python -m grader bench --out out/bench/grading.json --copies 2`` (``make bench-grade``)
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import saltlab  # noqa: F401  (quiets TensorFlow before anything imports it)
+
+from .sandbox import GIB, Limits
+
+
+def _add_run_options(parser):
+    parser.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: cores)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the hidden cases (default: drawn once per OUT, stored in OUT/.grading-seed)")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated questions, checks or functions to run (e.g. conv_block,metrics)")
+    parser.add_argument("--skip-training", action="store_true", help="leave out the training checks (slow)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per check (default 120)")
+    parser.add_argument("--training-timeout", type=float, default=900.0,
+                        help="seconds per training check (default 900)")
+    parser.add_argument("--startup-timeout", type=float, default=180.0,
+                        help="seconds for a worker to import TensorFlow and the submission (default 180)")
+    parser.add_argument("--memory-gb", type=float, default=12.0, help="address-space limit per worker (default 12)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run workers without bubblewrap (limits only; for testing the fallback)")
+
+
+def _settings(args):
+    from .run import Settings
+
+    return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB)), startup_timeout=args.startup_timeout)
+
+
+def _options(args, **extra):
+    from .batch import Options
+
+    return Options(seed=args.seed, jobs=args.jobs, only=args.only, skip_training=args.skip_training,
+                   check_timeout=args.timeout, training_timeout=args.training_timeout, **extra)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Grade course submissions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade every submission in a folder")
+    grade.add_argument("submissions", type=Path, help="folder with one folder or .zip per student")
+    grade.add_argument("--out", type=Path, default=Path("out/grades"), help="output folder (default out/grades)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that are up to date")
+    grade.add_argument("--quiet", action="store_true", help="no progress lines, no summary on the terminal")
+    _add_run_options(grade)
+    bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
+    bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
+    bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
+    _add_run_options(bench)
+    args = parser.parse_args(argv)
+
+    from .batch import BatchError, grade_folder
+    from .collect import CollectError
+    from .plan import PlanError
+
+    try:
+        if args.command == "grade":
+            _, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
+                                                                            progress=not args.quiet),
+                                      _settings(args), no_sandbox=args.no_sandbox)
+            if not args.quiet:
+                print(summary)
+            print(f"Gradebook: {args.out / 'gradebook.csv'}; per student: {args.out}/<student>/feedback.md, "
+                  "results.json", file=sys.stderr)
+        else:
+            from .bench import run_bench
+
+            run_bench(args.out, copies=args.copies, options=_options(args), settings=_settings(args),
+                      no_sandbox=args.no_sandbox)
+    except (CollectError, BatchError, PlanError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: students already graded are kept in the output folder; run again to continue",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

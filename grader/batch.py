@@ -1,0 +1,209 @@
+"""Grade a whole folder of submissions: in parallel, resumable, reproducible.
+
+The grading seed is drawn with :mod:`secrets` at the first grading into an
+output folder and kept in ``OUT/.grading-seed`` (never in anything a
+student reads); a re-run into the same folder reuses it, so it gives the
+same grades. A student whose files, grader version, seed and check
+selection are unchanged since the last run is not graded again
+(``force=True`` regrades). Each student's files are written as soon as that
+student is done; the gradebook is rebuilt from them at the end.
+"""
+
+import hashlib
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+from queue import Queue
+
+from . import report
+from .collect import collect
+from .plan import build_plan, compute_expected, grader_version
+from .run import Settings, grade_submission
+from .sandbox import bwrap_status
+
+SEED_FILE = ".grading-seed"
+
+
+class BatchError(RuntimeError):
+    """The batch cannot be graded at all (no submissions, bad options)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options of a grading run (the command line's, see ``python -m grader grade --help``)."""
+
+    seed: int = None
+    jobs: int = None
+    force: bool = False
+    only: str = None
+    skip_training: bool = False
+    check_timeout: float = 120.0
+    training_timeout: float = 900.0
+    progress: bool = True
+
+
+def grading_seed(out, override=None):
+    """The seed of the hidden cases: ``override``, else stored in ``OUT/.grading-seed``, else drawn now."""
+    if override is not None:
+        return int(override)
+    path = Path(out) / SEED_FILE
+    if path.is_file():
+        return int(path.read_text().strip())
+    seed = secrets.randbits(63)
+    report.write_atomic(path, f"{seed}\n")
+    path.chmod(0o600)
+    return seed
+
+
+def resolve_settings(settings, *, no_sandbox=False):
+    """Decide the sandbox: bubblewrap if it works and is not switched off; warn once otherwise."""
+    if no_sandbox or os.environ.get("SALTLAB_GRADER_NO_SANDBOX") == "1":
+        reason = "--no-sandbox was given"
+    else:
+        path, reason, _ = bwrap_status()
+        if path is not None:
+            return replace(settings, sandboxed=True)
+    print(f"warning: {reason}: student code runs WITHOUT a sandbox (resource limits and time limits only); "
+          "it can read and write what the grader can, including solutions/. Install bubblewrap "
+          "(apt-get install bubblewrap) for real grading.", file=sys.stderr)
+    return replace(settings, sandboxed=False)
+
+
+def grading_key(submission, *, version, seed, selection, sandboxed):
+    """What decides a student's grade; equal keys mean the stored grade still holds."""
+    seed_hash = hashlib.sha256(str(seed).encode()).hexdigest()
+    text = "\0".join([submission.content_hash, submission.problem, version, seed_hash, selection, str(sandboxed)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class Progress:
+    """One stderr line per finished student, with elapsed time and an estimate of what is left."""
+
+    def __init__(self, total, enabled=True):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def update(self, record):
+        with self.lock:
+            self.done += 1
+            if not self.enabled:
+                return
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / self.done * (self.total - self.done)
+            width = len(str(self.total))
+            bar = "#" * int(20 * self.done / self.total)
+            print(f"[{bar:<20}] {self.done:>{width}}/{self.total} {record['student_id']}: "
+                  f"{report.fmt(record['total'])}/{report.fmt(record['max_total'])} ({record['status']})  "
+                  f"elapsed {_clock(elapsed)}, ETA {_clock(eta)}", file=sys.stderr, flush=True)
+
+
+def _clock(seconds):
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}m{seconds:02d}s"
+
+
+def _grade_one(submission, plan, settings, slots, out, key, version):
+    slot = slots.get()
+    try:
+        (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
+        try:
+            record = grade_submission(submission, plan, settings, slot=slot,
+                                      log_path=Path(out) / submission.folder_name / "worker.log")
+        except Exception as error:  # a grader bug must not cost the rest of the batch
+            traceback.print_exc()
+            record = grade_submission(_broken(submission, f"grader error: {type(error).__name__}: {error}"),
+                                      plan, settings)
+        record.update(key=key, grader_version=version)
+        report.score(record)
+        report.write_student(out, record)
+        return record
+    finally:
+        slots.put(slot)
+
+
+def _broken(submission, message):
+    return replace(submission, problem="crash", message=message)
+
+
+def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *, no_sandbox=False):
+    """Grade every submission in ``submissions_dir`` into ``out``.
+
+    Parameters
+    ----------
+    submissions_dir, out : pathlib.Path
+    options : Options
+    settings : grader.run.Settings
+        Limits and time limits of the workers.
+    no_sandbox : bool, optional
+        Run workers without bubblewrap (tests of the fallback; warns).
+
+    Returns
+    -------
+    records : list of dict
+        Every student's record (graded now or earlier), sorted by student id.
+    summary : str
+        The text of ``summary.md``.
+
+    Raises
+    ------
+    grader.collect.CollectError
+        If the submissions folder does not exist or is not a folder.
+    BatchError
+        If it holds no submission.
+    """
+    out = Path(out)
+    staging = Path(tempfile.mkdtemp(prefix="saltlab-grading-"))
+    staging.chmod(0o755)  # the sandbox's unprivileged uid must reach the staged copies
+    try:
+        submissions, skipped = collect(submissions_dir, staging)
+        for message in skipped:
+            print(f"skipped: {message}", file=sys.stderr)
+        if not submissions:
+            raise BatchError(f"no submissions in {submissions_dir}: expected one folder or .zip per student, "
+                             "named by the student id, each holding assignment/ (blocks.py, metrics.py, threshold.py)")
+        out.mkdir(parents=True, exist_ok=True)
+        seed = grading_seed(out, options.seed)
+        version = grader_version()
+        settings = resolve_settings(settings, no_sandbox=no_sandbox)
+        plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
+                          check_timeout=options.check_timeout, training_timeout=options.training_timeout)
+        keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=plan.selection,
+                                           sandboxed=settings.sandboxed) for s in submissions}
+        todo = [s for s in submissions if options.force
+                or (report.read_record(out, s.folder_name) or {}).get("key") != keys[s.folder_name]]
+        jobs = max(1, options.jobs or os.cpu_count() or 1)
+        print(f"{len(submissions)} submissions: {len(todo)} to grade, {len(submissions) - len(todo)} up to date"
+              f"{' (--force regrades them)' if len(todo) < len(submissions) else ''}; {len(plan.checks)} checks, "
+              f"{jobs} in parallel", file=sys.stderr)
+        if any(not s.problem for s in todo):
+            from saltlab.impl import load_implementation
+
+            compute_expected(plan, load_implementation("solutions"))
+        progress = Progress(len(todo), options.progress)
+        slots = Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version)
+                       for s in todo]
+            for future in as_completed(futures):
+                progress.update(future.result())
+        records = [report.read_record(out, s.folder_name) for s in submissions]
+        records = sorted((r for r in records if r), key=lambda r: r["student_id"])
+        header = [f"{len(records)} students graded from {submissions_dir}",
+                  f"checks: {'all of tests/rubric.toml' if not plan.selection else plan.selection} "
+                  f"({len(plan.checks)} entries, {report.fmt(plan.max_total())} points)",
+                  f"grader version {version}; sandbox: {'bubblewrap' if settings.sandboxed else 'NONE (limits only)'}"]
+        summary = report.write_batch(out, records, skipped=skipped, header=header)
+        return records, summary
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

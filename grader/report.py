@@ -1,0 +1,247 @@
+"""What a grading run writes: per-student results and feedback, the gradebook, the summary.
+
+Per student, in ``OUT/<folder>/``:
+
+- ``grade.json``: the full record (instructor only: it names hidden cases);
+  the gradebook is rebuilt from these, so an interrupted run loses nothing.
+- ``results.json``: the Gradescope autograder format.
+- ``feedback.md``: per question, what passed and what failed and why, in
+  words a student can act on. Hidden checks say only what kind of failure
+  happened, never the hidden input or the expected value.
+
+For the batch, in ``OUT/``: ``gradebook.csv`` (one row per student, no
+timestamps, points rounded: two runs give the same bytes), ``summary.md``
+(pass rates, distribution of totals) and ``totals.png``.
+
+Every file is written to a temporary name and moved into place.
+"""
+
+import csv
+import io
+import json
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from saltlab.checks.rubric import load_rubric
+
+GRADE_FILE = "grade.json"
+
+
+def fmt(points):
+    """Points as text, the same on every run: at most 2 decimals, no trailing zeros.
+
+    Examples
+    --------
+    >>> fmt(9.0), fmt(2.5), fmt(1 / 3)
+    ('9', '2.5', '0.33')
+    """
+    text = f"{round(float(points), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def write_atomic(path, data):
+    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; these are for the instructor to share
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def score(record):
+    """Add ``questions`` (points per question), ``total`` and ``max_total`` to a record."""
+    rubric = load_rubric()
+    questions = {q: 0.0 for q in rubric.questions if any(r["question"] == q for r in record["checks"])}
+    for row in record["checks"]:
+        questions[row["question"]] += row["earned"]
+    record["questions"] = {q: round(v, 4) for q, v in questions.items()}
+    record["total"] = round(sum(r["earned"] for r in record["checks"]), 4)
+    record["max_total"] = round(sum(r["points"] for r in record["checks"]), 4)
+    return record
+
+
+def _test_name(row, title):
+    prefix = "hidden: " if row["hidden"] else ""
+    return f"{title} | {prefix}{row['check_id']}"
+
+
+def results_json(record):
+    """The Gradescope ``results.json`` of one student (public checks visible, hidden after publishing)."""
+    rubric = load_rubric()
+    tests = []
+    for row in record["checks"]:
+        output = f"passed: {row['description']}" if row["passed"] else row["feedback"]
+        tests.append({"name": _test_name(row, rubric.questions[row["question"]]),
+                      "score": round(row["earned"], 4), "max_score": round(row["points"], 4),
+                      "visibility": "after_published" if row["hidden"] else "visible", "output": output})
+    output = f"{fmt(record['total'])} / {fmt(record['max_total'])} points. Status: {record['status']}."
+    if record["status"] != "ok" and record["message"]:
+        output += f"\n{record['message']}"
+    return json.dumps({"score": round(record["total"], 4), "output": output, "visibility": "visible",
+                       "stdout_visibility": "hidden", "tests": tests}, indent=2, sort_keys=True) + "\n"
+
+
+STATUS_ADVICE = {
+    "bad archive": "The file you handed in could not be opened as a submission.",
+    "missing files": "Some graded files were missing, so nothing could be run.",
+    "syntax error": "A file does not parse, so nothing could be run: fix it (`make test` shows the same error).",
+    "import error": "Importing your files failed, so nothing could be run (`make test` shows the same error).",
+    "timeout": "Some of your code ran out of time; the checks it was running failed.",
+    "memory": "Some of your code ran out of memory; the checks it was running failed.",
+    "crash": "The process running your code died during some checks (os._exit, a crash); those checks failed.",
+}
+
+
+def _indent(text):
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def feedback_md(record):
+    """The student's ``feedback.md``: per question, each check's result and what to do."""
+    rubric = load_rubric()
+    lines = [f"# Feedback for {record['student_id']}", "",
+             f"**Total: {fmt(record['total'])} / {fmt(record['max_total'])} points.**", ""]
+    for problem in record["problems"]:
+        lines.append(f"- Status **{problem}**: {STATUS_ADVICE[problem]}")
+    if record["problems"] and record["message"]:
+        lines += ["", _indent(record["message"])]
+    if record["problems"]:
+        lines.append("")
+    for question, earned in record["questions"].items():
+        rows = [r for r in record["checks"] if r["question"] == question]
+        possible = sum(r["points"] for r in rows)
+        lines += [f"## {rubric.questions[question]}: {fmt(earned)} / {fmt(possible)}", ""]
+        for row in rows:
+            what = f"hidden cases of {row['check_id']}" if row["hidden"] else f"{row['check_id']}: {row['description']}"
+            mark = "passed" if row["passed"] else "FAILED"
+            lines.append(f"- {mark} ({fmt(row['earned'])}/{fmt(row['points'])}) {what}")
+            if not row["passed"]:
+                lines += ["", _indent(row["feedback"]), ""]
+        lines.append("")
+    lines.append("Hidden checks run the same checks as `make test` on inputs you cannot see; "
+                 "they pass when your functions follow SPEC.md beyond the public examples.")
+    return "\n".join(lines) + "\n"
+
+
+def write_student(out, record):
+    """Write ``grade.json``, ``results.json`` and ``feedback.md`` of one student."""
+    folder = Path(out) / record["folder"]
+    write_atomic(folder / "results.json", results_json(record))
+    write_atomic(folder / "feedback.md", feedback_md(record))
+    # Last: a grade.json present means the student is completely written.
+    write_atomic(folder / GRADE_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def read_record(out, folder_name):
+    """The stored record of one student, or None if absent or unreadable."""
+    try:
+        return json.loads((Path(out) / folder_name / GRADE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _question_columns(records):
+    rubric = load_rubric()
+    present = {q for r in records for q in r["questions"]}
+    return [q for q in rubric.questions if q in present]
+
+
+def gradebook_csv(records):
+    """``student_id, <question ids>, total, max_total, status``, sorted by student id."""
+    columns = _question_columns(records)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_id", *columns, "total", "max_total", "status"])
+    for record in sorted(records, key=lambda r: r["student_id"]):
+        writer.writerow([record["student_id"], *(fmt(record["questions"].get(q, 0.0)) for q in columns),
+                         fmt(record["total"]), fmt(record["max_total"]), record["status"]])
+    return buffer.getvalue()
+
+
+def _histogram_counts(totals, maximum, bins=10):
+    width = maximum / bins if maximum else 1.0
+    counts = [0] * bins
+    for total in totals:
+        counts[min(int(total / width), bins - 1)] += 1
+    return [(i * width, (i + 1) * width, c) for i, c in enumerate(counts)]
+
+
+def summary_md(records, *, skipped=(), header=()):
+    """Pass rate per check and per question, the distribution of totals, the problems."""
+    rubric = load_rubric()
+    lines = ["# Grading summary", ""] + [f"- {line}" for line in header] + [""]
+    if not records:
+        return "\n".join(lines + ["No submissions were graded."]) + "\n"
+    n = len(records)
+    lines += ["## Pass rate per check", "", "| check | points | passed | rate |", "|---|---:|---:|---:|"]
+    keys = [row["key"] for row in records[0]["checks"]]
+    for key in keys:
+        rows = [row for r in records for row in r["checks"] if row["key"] == key]
+        passed = sum(row["passed"] for row in rows)
+        lines.append(f"| {key} | {fmt(rows[0]['points'])} | {passed}/{len(rows)} | {100 * passed / len(rows):.0f}% |")
+    lines += ["", "## Per question", "", "| question | mean | max | full marks |", "|---|---:|---:|---:|"]
+    for question in _question_columns(records):
+        earned = [r["questions"].get(question, 0.0) for r in records]
+        possible = sum(row["points"] for row in records[0]["checks"] if row["question"] == question)
+        full = sum(e >= possible - 1e-9 for e in earned)
+        lines.append(f"| {rubric.questions[question]} | {fmt(statistics.mean(earned))} | {fmt(possible)} | "
+                     f"{full}/{n} ({100 * full / n:.0f}%) |")
+    totals = [r["total"] for r in records]
+    maximum = max(r["max_total"] for r in records)
+    lines += ["", "## Totals", "",
+              f"{n} students; out of {fmt(maximum)}: min {fmt(min(totals))}, median {fmt(statistics.median(totals))}, "
+              f"mean {fmt(statistics.mean(totals))}, max {fmt(max(totals))}.", "", "```"]
+    for low, high, count in _histogram_counts(totals, maximum):
+        lines.append(f"{fmt(low):>6} - {fmt(high):<6} {'#' * count} {count}")
+    lines += ["```", "", "Histogram: totals.png", ""]
+    statuses = {}
+    for record in records:
+        statuses.setdefault(record["status"], []).append(record["student_id"])
+    lines += ["## Status", ""]
+    for status, students in sorted(statuses.items()):
+        shown = ", ".join(students[:20]) + (" ..." if len(students) > 20 else "")
+        lines.append(f"- {status}: {len(students)}" + ("" if status == "ok" else f" ({shown})"))
+    if skipped:
+        lines += ["", "## Skipped entries", ""] + [f"- {message}" for message in skipped]
+    return "\n".join(lines) + "\n"
+
+
+def histogram_png(records, path):
+    """A histogram of totals (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    totals = [r["total"] for r in records]
+    maximum = max([r["max_total"] for r in records] or [1.0])
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    axes.hist(totals, bins=20, range=(0, maximum), color="#4c72b0", edgecolor="white")
+    axes.set_xlabel(f"total points (out of {fmt(maximum)})")
+    axes.set_ylabel("students")
+    axes.set_title(f"Distribution of totals ({len(totals)} students)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    plt.close(figure)
+    write_atomic(path, buffer.getvalue())
+
+
+def write_batch(out, records, *, skipped=(), header=()):
+    """Write ``gradebook.csv``, ``summary.md`` and ``totals.png``; return the summary text."""
+    out = Path(out)
+    write_atomic(out / "gradebook.csv", gradebook_csv(records))
+    summary = summary_md(records, skipped=skipped, header=header)
+    write_atomic(out / "summary.md", summary)
+    if records:
+        histogram_png(records, out / "totals.png")
+    return summary

@@ -1,0 +1,379 @@
+"""Grade one submission: a worker answers, the grader judges.
+
+:class:`Worker` owns one sandboxed worker process (:mod:`grader.worker`):
+start it, send a probe request, read the answer within a deadline, kill it.
+:func:`grade_submission` walks the plan's checks through one worker (so
+TensorFlow loads once per submission), judges every answer here with the
+reference's expected answer and the case's secret data, and turns anything
+that goes wrong (a hang, a crash, a memory bomb, garbage on the channel)
+into failed checks and a status, never into an exception. After a timeout
+or a crash the worker is killed and a fresh one serves the next check.
+"""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+from saltlab.checks.core import Outcome, judge
+
+from . import protocol
+from .sandbox import Limits, worker_command, worker_environment
+
+STATUS_ORDER = ("bad archive", "missing files", "syntax error", "import error", "timeout", "memory", "crash")
+"""Row statuses, most fundamental first; a row lists every one that happened."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How workers run.
+
+    Attributes
+    ----------
+    limits : grader.sandbox.Limits
+    sandboxed : bool
+        Whether to use bubblewrap.
+    startup_timeout : float
+        Seconds to import TensorFlow and the submission (a loaded machine
+        takes 10 to 20 s; an ``import`` that loops forever hits this).
+    max_restarts : int
+        Fresh workers after crashes or timeouts before the remaining checks
+        are failed unrun (bounds the time one submission can take).
+    log_bytes : int
+        How much of a worker's output (``print``, tracebacks) is kept in
+        ``OUT/<student>/worker.log``; the rest is read and dropped.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    sandboxed: bool = True
+    startup_timeout: float = 180.0
+    max_restarts: int = 6
+    log_bytes: int = 2**20
+
+
+class WorkerFailure(RuntimeError):
+    """The worker did not answer: ``kind`` is 'timeout', 'memory' or 'crash'."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Deadline(WorkerFailure):
+    """The wall-clock limit passed; the worker was killed."""
+
+    def __init__(self, message="timed out"):
+        super().__init__("timeout", message)
+
+
+class CappedLog:
+    """A log file that keeps the first ``limit`` bytes of everything written to it."""
+
+    def __init__(self, path, limit):
+        self.path, self.limit, self.size = path, limit, 0
+        self.lock = threading.Lock()
+        self.handle = open(path, "wb") if path else None
+
+    def write(self, data):
+        with self.lock:
+            if self.handle is None or self.size > self.limit:
+                return
+            room = self.limit - self.size
+            self.handle.write(data[:room])
+            self.size += len(data)
+            if self.size > self.limit:
+                self.handle.write(b"\n[... more output dropped: the log keeps the first %d bytes]\n" % self.limit)
+            self.handle.flush()
+
+    def close(self):
+        with self.lock:
+            if self.handle:
+                self.handle.close()
+                self.handle = None
+
+
+def _exit_failure(returncode, limits):
+    """Name what killed a worker from its exit code (bwrap reports 128 + signal)."""
+    signum = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else 0
+    if signum == signal.SIGKILL:
+        return WorkerFailure("memory", "the process was killed (SIGKILL), most likely for running the machine "
+                                       "out of memory")
+    if signum == signal.SIGXCPU:
+        return WorkerFailure("timeout", f"the process used its {limits.cpu_seconds} s of CPU time")
+    if signum == signal.SIGXFSZ:
+        return WorkerFailure("crash", f"the process wrote a file larger than {limits.file_bytes // 2**20} MiB")
+    if signum:
+        return WorkerFailure("crash", f"the process died of signal {signal.Signals(signum).name}")
+    return WorkerFailure("crash", f"the process exited (exit code {returncode}), e.g. os._exit() or a crash "
+                                  "in native code")
+
+
+class Worker:
+    """One worker process serving one submission.
+
+    Parameters
+    ----------
+    submission : pathlib.Path
+        The staged folder of the student's files.
+    settings : Settings
+    slot : int
+        The parallel job slot (picks the sandbox uid).
+    log : CappedLog
+        Receives the worker's stdout and stderr.
+    """
+
+    def __init__(self, submission, settings, slot, log):
+        self.submission, self.settings, self.slot, self.log = submission, settings, slot, log
+        self.process = None
+        self.seq = 0
+
+    def start(self):
+        """Spawn the worker and wait for its import report.
+
+        Returns
+        -------
+        report : dict
+            ``{"ready": bool, "kind": "syntax error" | "import error" | "", "error": str}``.
+
+        Raises
+        ------
+        WorkerFailure
+            If it does not report within ``startup_timeout`` or dies first.
+        """
+        argv, cwd = worker_command(self.submission, limits=self.settings.limits, slot=self.slot,
+                                   sandboxed=self.settings.sandboxed)
+        self.process = subprocess.Popen(argv, cwd=cwd, env=worker_environment(), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        os.set_blocking(self.process.stdin.fileno(), False)
+        self._drain = threading.Thread(target=self._drain_output, daemon=True)
+        self._drain.start()
+        report = self._read(time.monotonic() + self.settings.startup_timeout,
+                            f"importing your files (more than {self.settings.startup_timeout:g} s)")
+        if report.get("seq") != 0 or not isinstance(report.get("ready"), bool):
+            self.stop()
+            raise WorkerFailure("crash", "the process wrote something other than its import report on the "
+                                         "grader's channel")
+        return report
+
+    def _drain_output(self):
+        stream = self.process.stderr
+        while chunk := stream.read1(1 << 16):
+            self.log.write(chunk)
+
+    def _read(self, deadline, doing):
+        try:
+            return protocol.read_frame(self.process.stdout.fileno(), deadline=deadline)
+        except protocol.FrameTimeout:
+            self.stop()
+            raise Deadline(f"timed out while {doing}") from None
+        except protocol.ProtocolError as error:
+            raise self._failure(error) from None
+
+    def _failure(self, error):
+        """The process broke the channel: name why (exit code) and make sure it is gone."""
+        try:
+            returncode = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return WorkerFailure("crash", f"the process broke the grader's channel ({error})")
+        self.stop()
+        return _exit_failure(returncode, self.settings.limits)
+
+    def ask(self, check_id, case, deadline):
+        """Run the probe of ``check_id`` on ``case`` in the worker.
+
+        Only the case's id, parameters and input arrays are sent; its
+        ``secret`` never leaves this process.
+
+        Returns
+        -------
+        outcome : saltlab.checks.core.Outcome
+
+        Raises
+        ------
+        WorkerFailure
+            Timeout, death, or a reply that is not the answer to this request.
+        """
+        self.seq += 1
+        request = {"seq": self.seq, "check_id": check_id, "case_id": case.id,
+                   "params": case.params, "arrays": case.arrays}
+        try:
+            protocol.write_frame(self.process.stdin.fileno(), request, deadline=deadline)
+        except protocol.FrameTimeout:
+            self.stop()
+            raise Deadline() from None
+        except protocol.ProtocolError as error:
+            raise self._failure(error) from None
+        response = self._read(deadline, "running")
+        if response.get("seq") != self.seq:
+            self.stop()
+            raise WorkerFailure("crash", "the process wrote a reply that does not belong to the request "
+                                         "on the grader's channel")
+        return Outcome.from_plain(response.get("outcome"))
+
+    def stop(self):
+        """Kill the worker's whole process group (bubblewrap takes the sandbox with it)."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._drain.join(timeout=5)
+        self.process.stderr.close()
+        self.process = None
+
+
+def _public_message(planned, case, verdict, outcome):
+    message = verdict.message
+    if outcome.status == "ok" and planned.check.hint:
+        message += f"\n  hint: {planned.check.hint}"
+    return message
+
+
+def _hidden_message(planned, outcome=None, failure=None):
+    """What a student may read about a failed hidden check: what kind of failure, never the input."""
+    if failure is not None:
+        why = {"timeout": f"your code ran out of time on a hidden case (the limit is {planned.timeout:g} s)",
+               "memory": "your code ran out of memory on a hidden case",
+               "crash": "the process running your code died on a hidden case"}[failure.kind]
+    elif outcome.status == "not_implemented":
+        why = f"not implemented yet: {outcome.detail}"
+    elif outcome.status == "error":
+        why = f"your function raised {outcome.detail.split(':', 1)[0]} on an input not in the public tests"
+    elif planned.is_training:
+        why = "a U-Net built from your blocks did not learn well enough on a hidden dataset"
+    else:
+        why = "your function disagrees with the reference on inputs not in the public tests"
+    return f"failed — {why}." + (f"\n  hint: {planned.check.hint}" if planned.check.hint else "")
+
+
+def _row(planned, passed, outcome_kind, message, feedback, seconds):
+    return {"key": planned.key, "check_id": planned.entry.check_id, "question": planned.entry.question,
+            "hidden": planned.entry.hidden, "description": planned.check.description,
+            "points": planned.entry.points, "earned": planned.entry.points if passed else 0.0,
+            "passed": passed, "outcome": outcome_kind, "message": message, "feedback": feedback,
+            "seconds": round(seconds, 3)}
+
+
+def _fail_all(plan, rows, kind, message):
+    done = {row["key"] for row in rows}
+    for planned in plan.checks:
+        if planned.key not in done:
+            rows.append(_row(planned, False, kind, message, message, 0.0))
+
+
+def _run_check(planned, worker, expected):
+    """Every case of one check through the worker; stops at the first failing case.
+
+    Returns
+    -------
+    row : dict
+    failure : WorkerFailure or None
+        Set when the worker is gone (timeout, crash) and must be replaced.
+    problem : str or None
+        A row status raised without losing the worker ('memory' on MemoryError).
+    """
+    start = time.monotonic()
+    deadline = start + planned.timeout
+    problem = None
+    for case in planned.cases:
+        try:
+            outcome = worker.ask(planned.entry.check_id, case, deadline)
+        except WorkerFailure as failure:
+            if isinstance(failure, Deadline):
+                failure = Deadline(f"timed out: {planned.entry.check_id} took more than {planned.timeout:g} s "
+                                   "(an endless loop, or far slower than needed)")
+            detail = f"{failure} on {case.describe()}"
+            feedback = (_hidden_message(planned, failure=failure) if planned.entry.hidden
+                        else f"{planned.check.function} on {case.describe()}: {failure}")
+            return _row(planned, False, failure.kind, detail, feedback, time.monotonic() - start), failure, None
+        if outcome.status == "error" and outcome.detail.startswith("MemoryError"):
+            problem = "memory"
+        verdict = judge(planned.check, case, outcome, expected.get((planned.key, case.id)))
+        if not verdict.passed:
+            kind = "memory" if problem else "failed"
+            feedback = (_hidden_message(planned, outcome=outcome) if planned.entry.hidden
+                        else _public_message(planned, case, verdict, outcome))
+            return _row(planned, False, kind, f"{case.id}: {verdict.message}", feedback,
+                        time.monotonic() - start), None, problem
+    return _row(planned, True, "passed", "", "", time.monotonic() - start), None, problem
+
+
+def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
+    """Run every planned check on one submission and judge it.
+
+    Parameters
+    ----------
+    submission : grader.collect.Submission
+    plan : grader.plan.Plan
+        With the reference's expected answers.
+    settings : Settings
+    slot : int, optional
+        The job slot running this submission.
+    log_path : pathlib.Path, optional
+        Where the worker's output goes (capped).
+
+    Returns
+    -------
+    record : dict
+        ``student_id``, ``status``, ``problems``, ``message``, ``checks``
+        (one row per planned check), ``timing``. Points are added by
+        :mod:`grader.report`.
+    """
+    rows, problems, timing = [], [], {"startup_seconds": [], "total_seconds": 0.0}
+    started = time.monotonic()
+    message = submission.message
+    if submission.problem:
+        problems.append(submission.problem)
+        _fail_all(plan, rows, submission.problem, submission.message)
+    else:
+        log = CappedLog(log_path, settings.log_bytes)
+        worker, restarts = None, 0
+        try:
+            for planned in plan.checks:
+                if worker is None:
+                    if restarts > settings.max_restarts:
+                        _fail_all(plan, rows, "not run", f"not run: the process running your code died or hung "
+                                                         f"{restarts} times, so the remaining checks were skipped")
+                        break
+                    worker = Worker(submission.staged, settings, slot, log)
+                    t0 = time.monotonic()
+                    try:
+                        report = worker.start()
+                    except WorkerFailure as failure:
+                        problems.append(failure.kind)
+                        message = f"while importing your files: {failure}"
+                        _fail_all(plan, rows, failure.kind, message)
+                        break
+                    timing["startup_seconds"].append(round(time.monotonic() - t0, 3))
+                    if not report["ready"]:
+                        problems.append(report["kind"])
+                        message = str(report["error"])
+                        _fail_all(plan, rows, report["kind"], message)
+                        break
+                row, failure, problem = _run_check(planned, worker, plan.expected)
+                rows.append(row)
+                if problem:
+                    problems.append(problem)
+                if failure is not None:
+                    problems.append(failure.kind)
+                    worker.stop()
+                    worker, restarts = None, restarts + 1
+        finally:
+            if worker is not None:
+                worker.stop()
+            log.close()
+    problems = [p for p in STATUS_ORDER if p in problems]
+    timing["total_seconds"] = round(time.monotonic() - started, 3)
+    return {"student_id": submission.student_id, "folder": submission.folder_name,
+            "status": ", ".join(problems) or "ok", "problems": problems, "message": message,
+            "notes": list(submission.notes), "checks": rows, "timing": timing}

@@ -1,0 +1,235 @@
+"""The worker's cage: bubblewrap when present, resource limits always.
+
+:func:`worker_command` returns the argv that starts one worker. It is
+
+    python sandbox.py <limits JSON> -- bwrap <mounts...> [setpriv ...] python -m grader.worker /submission
+
+The first step (this file run as a script, standard library only) applies
+``setrlimit`` and ``oom_score_adj`` and then ``exec``\\ s the rest, so the
+limits hold for bubblewrap and everything inside it. It replaces
+``preexec_fn``, which is unsafe in the grader: TensorFlow's threads are
+running there when it forks.
+
+Inside bubblewrap the worker sees a read-only system (``/usr``, ``/etc``), the
+Python installation and venv, the ``saltlab`` package at its own path (the
+editable install resolves it there), the three files of ``grader/`` the
+worker needs, and a read-only copy of one submission at ``/submission``.
+Not visible: ``solutions/``, ``tests/``, the rest of ``grader/`` (hidden
+cases), other submissions, the output folder. No network, private ``/tmp``,
+own PID namespace, killed with the grader. When the grader runs as root,
+``setpriv`` drops to an unprivileged uid per job slot, so ``RLIMIT_NPROC``
+is enforced (the kernel ignores it for root) and no capability is left.
+
+Without bubblewrap (or with ``--no-sandbox``) the same limits apply but the
+student's code can read what the grader can read; the grader warns once.
+"""
+
+import functools
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SUBMISSION_MOUNT = "/submission"
+WORKER_FILES = ("grader/__init__.py", "grader/worker.py", "grader/protocol.py")
+"""All of ``grader/`` the worker may see: no hidden cases, no reference."""
+
+SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+BASE_UID = 61000
+"""Job slot ``k`` runs as uid ``BASE_UID + k`` (root grader only): each worker
+gets its own process budget, and shares no files with anyone."""
+
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker process (and everything it starts).
+
+    Attributes
+    ----------
+    memory_bytes : int
+        ``RLIMIT_AS``. TensorFlow reserves far more address space than it
+        touches: the worker peaks at about 1.5 GiB without training and
+        2.9 GiB after the training checks (measured on 2 cores; more cores
+        mean more thread stacks), so 12 GiB leaves room while stopping a
+        memory bomb with a ``MemoryError``.
+    cpu_seconds : int
+        ``RLIMIT_CPU`` over the worker's life (all its checks, all threads).
+    processes : int
+        ``RLIMIT_NPROC``, threads included (TensorFlow starts a few per core).
+    file_bytes : int
+        ``RLIMIT_FSIZE``: the largest file the worker may write (its /tmp).
+    tmp_bytes : int
+        Size of the worker's private ``/tmp`` (memory-backed).
+    """
+
+    memory_bytes: int = 12 * GIB
+    cpu_seconds: int = 3600
+    processes: int = 2048
+    file_bytes: int = 64 * 2**20
+    tmp_bytes: int = 256 * 2**20
+
+    def rlimits(self):
+        """``{RLIMIT name: (soft, hard)}`` as applied by the launcher."""
+        return {
+            "RLIMIT_AS": (self.memory_bytes, self.memory_bytes),
+            # SIGXCPU at the soft limit; SIGKILL 5 s later if it is caught.
+            "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5),
+            "RLIMIT_NPROC": (self.processes, self.processes),
+            "RLIMIT_FSIZE": (self.file_bytes, self.file_bytes),
+            "RLIMIT_CORE": (0, 0),
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_status():
+    """Whether bubblewrap works here: ``(path or None, reason, help text)``.
+
+    Tried once per process: a bwrap binary that cannot create namespaces (a
+    locked-down container) counts as absent, with the reason.
+    """
+    path = shutil.which("bwrap")
+    if path is None:
+        return None, "bubblewrap (bwrap) is not installed", ""
+    try:
+        probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"],
+                               capture_output=True, text=True, timeout=30)
+        help_text = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        return None, f"bwrap failed to start: {error}", ""
+    if probe.returncode != 0:
+        return None, f"bwrap cannot create a sandbox here: {probe.stderr.strip()[:200]}", ""
+    return path, "", help_text
+
+
+def _bind_tree(paths):
+    """Mount arguments for read-only binds, with each missing parent made 0755.
+
+    bubblewrap creates missing parents with the source's restrictive mode
+    (``/root`` is 0700), which would lock the unprivileged worker out of a
+    Python under ``/root/.pyenv``. Paths inside an earlier bind are skipped.
+    """
+    args, made, bound = [], {"/"}, []
+    for path in sorted({str(Path(p)) for p in paths}, key=lambda p: (p.count("/"), p)):
+        if any(path == b or path.startswith(b + "/") for b in bound):
+            continue
+        parents = [str(parent) for parent in reversed(Path(path).parents) if str(parent) not in made]
+        for parent in parents:
+            args += ["--perms", "0755", "--dir", parent]
+            made.add(parent)
+        args += ["--ro-bind", path, path]
+        bound.append(path)
+        made.add(path)
+    return args
+
+
+def bwrap_arguments(submission, limits):
+    """The bubblewrap argv (without the command) for one submission folder."""
+    bwrap, _, help_text = bwrap_status()
+    args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--proc", "/proc", "--dev", "/dev"]
+    if "--perms" in help_text:
+        args += ["--perms", "1777"]
+    if "--size" in help_text:
+        args += ["--size", str(limits.tmp_bytes)]
+    args += ["--tmpfs", "/tmp"]
+    binds = []
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            args += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            binds.append(directory)
+    binds += [sys.base_prefix, sys.prefix, str(REPO_ROOT / "saltlab")]
+    binds += [str(REPO_ROOT / name) for name in WORKER_FILES]
+    args += _bind_tree(binds)
+    args += ["--ro-bind", str(submission), SUBMISSION_MOUNT, "--chdir", str(REPO_ROOT)]
+    return args
+
+
+def drop_privileges(slot):
+    """``setpriv`` argv that runs the rest as an unprivileged uid (root grader only)."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return []
+    uid = str(BASE_UID + slot)
+    return [setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs"]
+
+
+def worker_environment():
+    """A clean environment: nothing of the grader's leaks into the worker."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",  # the submission is read-only anyway
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "KERAS_BACKEND": "tensorflow",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "MPLBACKEND": "Agg",
+    }
+
+
+def worker_command(submission, *, limits, slot=0, sandboxed=True):
+    """The argv that starts a worker for ``submission`` under ``limits``.
+
+    Parameters
+    ----------
+    submission : pathlib.Path
+        The staged, read-only copy of one student's graded files.
+    limits : Limits
+    slot : int, optional
+        The parallel job slot (0 .. jobs-1): picks the unprivileged uid.
+    sandboxed : bool, optional
+        Use bubblewrap (it must be available: see :func:`bwrap_status`).
+
+    Returns
+    -------
+    argv : list of str
+    cwd : str
+    """
+    launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(limits.rlimits()), "--"]
+    python = [sys.executable, "-m", "grader.worker"]
+    if sandboxed:
+        inner = bwrap_arguments(submission, limits) + drop_privileges(slot) + python + [SUBMISSION_MOUNT]
+    else:
+        inner = python + [str(submission)]
+    return launcher + inner, str(REPO_ROOT)
+
+
+def describe(limits, sandboxed):
+    """One line for logs and the benchmark: what cage the workers run in."""
+    cage = f"bubblewrap ({bwrap_status()[0]})" if sandboxed else "no sandbox (resource limits only)"
+    return {"sandbox": cage, **asdict(limits)}
+
+
+def _launch(argv):
+    """Script mode: apply the limits in ``argv[0]`` then exec ``argv[2:]``."""
+    for name, (soft, hard) in json.loads(argv[0]).items():
+        try:
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        except (ValueError, OSError):  # a hard limit below ours already: keep the stricter one
+            current_soft, current_hard = resource.getrlimit(getattr(resource, name))
+            resource.setrlimit(getattr(resource, name), (min(soft, current_hard), current_hard))
+    try:  # if memory runs out machine-wide, the kernel kills a worker first, not the grader
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+    command = argv[2:]
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    _launch(sys.argv[1:])
