@@ -232,13 +232,16 @@ def _source_problem(path):
     if len(data) > MAX_SOURCE_BYTES:
         return f"{path.name} is {len(data) / 2**20:.1f} MiB, more than {MAX_SOURCE_BYTES // 2**20} MiB of source"
     try:
+        # Honours a PEP 263 coding cookie; without one the file must be UTF-8.
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        return (f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "
-                "save it as UTF-8 (most editors: 'Save with encoding')")
-    except SyntaxError as error:  # a bad coding cookie
-        return f"{path.name}: {error.msg}"
+    except (UnicodeDecodeError, SyntaxError) as error:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as utf8_error:
+            return (f"{path.name} is not UTF-8 text (byte 0x{data[utf8_error.start]:02x} at position "
+                    f"{utf8_error.start}); save it as UTF-8 (most editors: 'Save with encoding')")
+        return f"{path.name}: {getattr(error, 'msg', error)}"  # a bad coding cookie
     try:
         compile(text, path.name, "exec", dont_inherit=True)
     except SyntaxError as error:
