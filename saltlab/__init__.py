@@ -7,6 +7,7 @@ training, extra metrics, plots and experiments. It never imports
 (see :mod:`saltlab.impl`).
 """
 
+import logging
 import os
 
 # Silence TensorFlow's start-up log before anything imports it. oneDNN is
@@ -15,5 +16,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# TensorFlow's Python-side warnings (retracing notices) go through `logging`.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __version__ = "0.1.0"

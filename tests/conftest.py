@@ -16,8 +16,9 @@ import os
 import pytest
 
 import saltlab  # noqa: F401  (silences TensorFlow before anything imports it)
-from saltlab.checks.core import get_check, judge, run_probe
-from saltlab.checks.fixtures import FixtureError, load_expected
+from saltlab.checks.core import get_check
+from saltlab.checks.fixtures import FixtureError
+from saltlab.checks.local import run_check_locally
 from saltlab.checks.rubric import load_rubric
 from saltlab.impl import ImplementationError, load_implementation
 
@@ -68,20 +69,12 @@ def run_check(request, impl):
 
     def run():
         check = get_check(_check_id(request.node))
-        for case in check.public_cases():
-            outcome = run_probe(check, impl, case)
-            expected = None
-            if check.needs_reference and outcome.status == "ok":
-                try:
-                    expected = load_expected(check.id, case)
-                except FixtureError as error:
-                    pytest.fail(str(error), pytrace=False)
-            verdict = judge(check, case, outcome, expected)
-            if not verdict.passed:
-                message = verdict.message
-                if outcome.status == "ok" and check.hint:
-                    message += f"\n  hint: {check.hint}"
-                pytest.fail(message, pytrace=False)
+        try:
+            verdict = run_check_locally(check, impl)
+        except FixtureError as error:
+            pytest.fail(str(error), pytrace=False)
+        if not verdict.passed:
+            pytest.fail(verdict.message, pytrace=False)
 
     return run
 

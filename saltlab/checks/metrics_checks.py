@@ -47,7 +47,9 @@ def probe_value(impl, case):
     record = _call(impl, case, **case.params.get("kwargs", {}))
     if record["raised"] is None:
         value = record["value"]
-        record["type"] = type(value).__name__
+        # A float subclass (np.float64 is one) is a float; its value is read with float(),
+        # so an object with a rigged __eq__ gains nothing.
+        record["type"] = "float" if isinstance(value, float) else type(value).__name__
         record["value"] = float(value) if isinstance(value, (int, float, np.number)) else None
     return record
 

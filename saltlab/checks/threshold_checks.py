@@ -42,7 +42,11 @@ def probe_optimum(impl, case):
     grid = DEFAULT_GRID if p["thresholds"] is None else p["thresholds"]
     scores = [float(f(a["y_true"], a["y_prob"], thresholds=[t], metric=p["metric"])[1]) for t in grid]
     return {"best": [_plain_number(v) for v in best], "grid": list(grid), "scores": scores,
-            "types": [type(v).__name__ for v in best]}
+            "types": [_type_name(v) for v in best]}
+
+
+def _type_name(value):
+    return "float" if isinstance(value, float) else type(value).__name__
 
 
 def _plain_number(value):
@@ -95,7 +99,7 @@ def probe_hand(impl, case):
     p = case.params
     best = impl.find_best_threshold(np.array(p["y_true"]), np.array(p["y_prob"]), thresholds=p["thresholds"],
                                     metric=p["metric"])
-    return {"best": [_plain_number(v) for v in best], "types": [type(v).__name__ for v in best]}
+    return {"best": [_plain_number(v) for v in best], "types": [_type_name(v) for v in best]}
 
 
 def verdict_hand(case, got, expected):

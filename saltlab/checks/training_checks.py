@@ -14,8 +14,14 @@ from .core import Case, Check, Verdict, register
 SIZE = 64
 """Images are resized 101 -> 64 for the check: 4x less compute than 128, same lesson."""
 
-CONFIG = dict(base_filters=8, depth=3, epochs=6, batch_size=16, learning_rate=3e-3, n_train=480, n_val=160)
-"""The small configuration; about 15 s per training on 2 CPU cores (see `make bench`)."""
+CONFIG = dict(base_filters=8, depth=3, epochs=8, batch_size=16, learning_rate=2e-3, n_train=320, n_val=160)
+"""The small configuration; about 20 s per training on 2 CPU cores (see `make bench`).
+
+Without batch normalisation a small U-Net trained with plain binary
+cross-entropy often sits on "everything is background" for several epochs
+(measured: IoU 0.0 after 8 epochs for 3 seeds of 3). Standardising each image
+and adding a soft Dice term to the loss makes it leave that plateau within 2-3
+epochs for every seed tried, so the check measures the blocks, not luck."""
 
 IOU_FLOOR = 0.50
 """Validation IoU a correct implementation must reach (threshold 0.5 on the probabilities).
@@ -40,14 +46,37 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
 
     n_train, n_val = config["n_train"], config["n_val"]
     data = synthesize(n_train + n_val, seed=seed)
-    images = resize(data.images.astype(np.float32) / 255.0, (len(data.images), SIZE, SIZE),
+    images = resize(data.images.astype(np.float32), (len(data.images), SIZE, SIZE),
                     order=1, anti_aliasing=True, preserve_range=True).astype(np.float32)[..., None]
+    # Per-image standardisation (zero mean, unit variance; constant images stay 0).
+    images -= images.mean(axis=(1, 2, 3), keepdims=True)
+    images /= images.std(axis=(1, 2, 3), keepdims=True) + 1.0
     masks = resize(data.masks.astype(np.float32), (len(data.masks), SIZE, SIZE),
                    order=0, anti_aliasing=False, preserve_range=True).astype(np.uint8)
     params = {"downsample": downsample, "merge": merge, "data_seed": seed, **config}
     arrays = {"x_train": images[:n_train], "y_train": masks[:n_train, ..., None].astype(np.float32),
               "x_val": images[n_train:]}
     return Case(f"{downsample}-{merge}", params, arrays, secret={"y_val": masks[n_train:]})
+
+
+def bce_dice_loss(y_true, y_prob):
+    """Binary cross-entropy plus soft Dice loss, both over the whole batch.
+
+    Parameters
+    ----------
+    y_true, y_prob : tensor, shape (N, H, W, 1)
+
+    Returns
+    -------
+    loss : scalar tensor
+        ``mean BCE + 1 - (2 sum(y p) + 1) / (sum(y) + sum(p) + 1)``.
+    """
+    import keras
+    from keras import ops
+
+    bce = ops.mean(keras.losses.binary_crossentropy(y_true, y_prob))
+    overlap = ops.sum(y_true * y_prob)
+    return bce + 1.0 - (2.0 * overlap + 1.0) / (ops.sum(y_true) + ops.sum(y_prob) + 1.0)
 
 
 def probe_training(impl, case):
@@ -60,7 +89,7 @@ def probe_training(impl, case):
     seed_everything(p["data_seed"])
     model = build_unet((SIZE, SIZE, 1), base_filters=p["base_filters"], depth=p["depth"],
                        downsample=p["downsample"], merge=p["merge"], impl=impl)
-    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"]), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"]), loss=bce_dice_loss)
     model.fit(case.arrays["x_train"], case.arrays["y_train"], batch_size=p["batch_size"], epochs=p["epochs"],
               shuffle=True, verbose=0)
     probabilities = model.predict(case.arrays["x_val"], batch_size=64, verbose=0)
