@@ -1,0 +1,54 @@
+"""Model assembly: the course's U-Net shapes, every mode, the FCN, one training step."""
+
+import numpy as np
+import pytest
+
+from saltlab.models import build_fcn, build_unet
+from saltlab.seeding import seed_everything
+
+
+def test_default_unet_has_the_course_shapes(reference):
+    model = build_unet(impl=reference)
+    assert tuple(model.input.shape) == (None, 128, 128, 1)
+    assert tuple(model.get_layer("bottleneck_relu2").output.shape) == (None, 8, 8, 256)
+    assert tuple(model.output.shape) == (None, 128, 128, 1)
+    names = {layer.name for layer in model.layers}
+    assert {"enc1_conv1", "enc4_pool", "dec3_up", "dec3_merge", "dec1_conv2", "salt_probability"} <= names
+
+
+@pytest.mark.parametrize("downsample", ["maxpool", "stride"])
+@pytest.mark.parametrize("merge", ["none", "concat", "add", "max", "min"])
+def test_every_mode_builds(reference, downsample, merge):
+    model = build_unet((32, 32, 1), base_filters=4, depth=2, downsample=downsample, merge=merge, impl=reference)
+    assert tuple(model.output.shape) == (None, 32, 32, 1)
+    assert ("dec1_merge" in {layer.name for layer in model.layers}) == (merge != "none")
+
+
+def test_bad_arguments_are_clear(reference):
+    with pytest.raises(ValueError, match="merge must be one of"):
+        build_unet(merge="sum", impl=reference)
+    with pytest.raises(ValueError, match="101x101 must be divisible by 2\\*\\*depth = 16"):
+        build_unet((101, 101, 1), impl=reference)
+
+
+@pytest.mark.parametrize("builder", ["unet", "fcn"])
+def test_one_training_step(reference, builder):
+    seed_everything(0)
+    model = (build_unet((32, 32, 1), base_filters=4, depth=2, batchnorm=True, dropout=0.1, impl=reference)
+             if builder == "unet" else build_fcn((32, 32, 1), filters=8, impl=reference))
+    model.compile("adam", "binary_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 32, 32, 1)).astype("float32")
+    loss = model.train_on_batch(x, (x > 0.5).astype("float32"))
+    assert np.isfinite(loss)
+    if builder == "fcn":
+        assert all(tuple(layer.output.shape[1:3]) == (32, 32) for layer in model.layers[1:])
+
+
+def test_builders_use_the_given_implementation(tmp_path):
+    from mutants import build_mutant
+    from saltlab.impl import load_implementation
+
+    impl = load_implementation(build_mutant("conv_block_valid_padding", tmp_path / "m"))
+    with pytest.raises(Exception):
+        build_unet((32, 32, 1), base_filters=4, depth=2, impl=impl)  # 'valid' shrinks maps: shapes can't merge
