@@ -1,0 +1,260 @@
+"""Train every variant x seed of a preset, resuming where a run stopped.
+
+Layout of ``results/<preset>/`` (or ``--out``)::
+
+    config.json                  the preset's fields; a resumed run must match
+    results.csv                  one row per variant x seed (written last: the commit mark)
+    postprocess.csv              question 4: one row per seed x strategy (reference variant)
+    backup/<variant>_seed<k>.weights.h5   best weights (lowest validation loss)
+    runs/<variant>_seed<k>.json  learning curves and the precision-recall curve
+    summary.md, *.png            written by :mod:`saltlab.experiments.summary`
+
+A variant x seed counts as done when its row is in ``results.csv`` and its
+weights file exists; anything else is (re)trained.
+"""
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..impl import load_implementation
+from ..paths import REPO_ROOT, SOLUTIONS_DIR
+from ..seeding import seed_everything
+from .evaluation import CURVE_THRESHOLDS, METRIC_NAMES, evaluate_probabilities, precision_recall_curve
+from .inputs import draw_subset, load_data, to_image_grid, to_network
+from .postprocess import clean_masks, predict_flip_tta
+from .variants import REFERENCE, select_variants
+
+RESULTS_DIR = REPO_ROOT / "results"
+
+RESULT_FIELDS = (
+    ["variant", "seed", "questions", "kind", "downsample", "merge", "input_size", "n_train", "n_val", "params"]
+    + ["epochs_run", "train_seconds", "seconds_per_epoch", "best_val_loss"]
+    + list(METRIC_NAMES)
+    + ["best_threshold"]
+    + [f"{m}_best" for m in METRIC_NAMES]
+    + ["weights"]
+)
+POSTPROCESS_FIELDS = ["variant", "seed", "strategy", "threshold"] + list(METRIC_NAMES)
+STRATEGIES = ("threshold 0.5", "best threshold", "+ clean-up", "+ flip TTA", "+ flip TTA + clean-up")
+"""Question 4's strategies, each applied on top of the previous idea."""
+
+
+class ResultsMismatchError(RuntimeError):
+    """The output folder holds results of a different configuration."""
+
+
+def default_impl():
+    """``"solutions"`` when the reference is present (instructors), else ``"assignment"``."""
+    return "solutions" if (SOLUTIONS_DIR / "blocks.py").is_file() else "assignment"
+
+
+def run_key(variant, seed):
+    """str: ``"<variant>_seed<k>"``, the stem of a run's files."""
+    return f"{variant}_seed{seed}"
+
+
+def read_rows(path):
+    """Rows of a CSV file as dicts of strings; ``[]`` when it does not exist."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(path, fields, rows):
+    """Write rows (dicts) to a CSV file atomically (a crash never leaves half a file)."""
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
+def completed_runs(out):
+    """Set of (variant, seed) done in ``out``: a row in results.csv and weights on disk."""
+    out = Path(out)
+    done = set()
+    for row in read_rows(out / "results.csv"):
+        if (out / "backup" / f"{run_key(row['variant'], row['seed'])}.weights.h5").is_file():
+            done.add((row["variant"], int(row["seed"])))
+    return done
+
+
+def check_config(out, preset):
+    """Write ``config.json``, or check a resumed folder was made with the same preset.
+
+    Raises
+    ------
+    ResultsMismatchError
+        If ``out/config.json`` differs from the preset, naming the fields.
+    """
+    path = Path(out) / "config.json"
+    config = preset.config()
+    if path.is_file():
+        old = json.loads(path.read_text())
+        # Seeds and variants may change between runs (extend or narrow a comparison).
+        differ = sorted(
+            k for k in set(old) | set(config) if k not in ("seeds", "variants") and old.get(k) != config.get(k)
+        )
+        if differ:
+            raise ResultsMismatchError(
+                f"{path}: these results were made with different settings ({', '.join(differ)}: "
+                f"{ {k: old.get(k) for k in differ} } now { {k: config.get(k) for k in differ} }); "
+                "choose another --out or delete the folder"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def run_experiments(preset, *, data=None, out=None, impl=None, variants=None, verbose=0, log=print):
+    """Train and score every variant x seed of ``preset`` not already done.
+
+    Parameters
+    ----------
+    preset : Preset
+    data : str or pathlib.Path, optional
+        Kaggle-layout dataset folder; ``None``: the synthetic default.
+    out : str or pathlib.Path, optional
+        Results folder; default ``results/<preset.name>``.
+    impl : str, path or Implementation, optional
+        Whose blocks and metrics; default :func:`default_impl`.
+    variants : iterable of str, optional
+        Names to run (default the preset's).
+    verbose : {0, 1, 2}, optional
+        Keras's training display (0 in the loop: the [i/n] lines say enough).
+    log : callable, optional
+        Receives progress lines.
+
+    Returns
+    -------
+    out : pathlib.Path
+        The results folder (``summary.md`` written).
+    """
+    from .summary import write_summary
+
+    out = Path(out) if out is not None else RESULTS_DIR / preset.name
+    impl = load_implementation(impl or default_impl())
+    check_config(out, preset)
+    plan = [(v, s) for v in select_variants(variants or preset.variants) for s in preset.seeds]
+    done = completed_runs(out)
+    todo = [(v, s) for v, s in plan if (v.name, s) not in done]
+    log(f"Preset {preset.name!r}: {len(plan)} trainings ({len(plan) - len(todo)} already done) into {out}")
+    arrays = _prepare(preset, data, log) if todo else None
+    for index, (variant, seed) in enumerate(plan, start=1):
+        prefix = f"[{index}/{len(plan)}] {variant.name} seed {seed}"
+        if (variant.name, seed) in done:
+            log(f"{prefix}: done before, skipped")
+            continue
+        log(f"{prefix} ...")
+        row = _train_one(variant, seed, preset, arrays, out, impl, verbose)
+        log(
+            f"{prefix}: IoU {row['iou']:.3f}, TGS {row['tgs_metric']:.3f}, "
+            f"{row['params']:,} params, {row['train_seconds']:.0f} s"
+        )
+    write_summary(out)
+    log(f"Summary: {out / 'summary.md'}")
+    return out
+
+
+def _prepare(preset, data, log):
+    saltset = load_data(data, log=log)
+    subset = draw_subset(saltset.masks, preset.n_images, seed=0)
+    images, masks = saltset.images[subset], saltset.masks[subset]
+    train_idx, val_idx = _split(masks, preset.val_fraction)
+    x, y = to_network(images, masks, preset.input_size)
+    log(f"      {len(train_idx)} training and {len(val_idx)} validation images at {preset.input_size}x{preset.input_size}")
+    return {
+        "x_train": x[train_idx], "y_train": y[train_idx],
+        "x_val": x[val_idx], "y_val": y[val_idx], "masks_val": masks[val_idx],
+    }
+
+
+def _split(masks, val_fraction):
+    from ..data import stratified_split
+
+    return stratified_split(masks, val_fraction=val_fraction, seed=0)
+
+
+def _train_one(variant, seed, preset, arrays, out, impl, verbose):
+    from ..training import predict_probabilities, train_model
+
+    key = run_key(variant.name, seed)
+    weights = out / "backup" / f"{key}.weights.h5"
+    seed_everything(seed)
+    model = variant.build(preset, impl=impl)
+    start = time.perf_counter()
+    history = train_model(
+        model,
+        (arrays["x_train"], arrays["y_train"]),
+        (arrays["x_val"], arrays["y_val"]),
+        epochs=preset.epochs,
+        batch_size=preset.batch_size,
+        learning_rate=preset.learning_rate,
+        checkpoint_path=weights,
+        seed=seed,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    # Score the checkpoint (lowest validation loss), the weights kept in backup/.
+    model.load_weights(str(weights))
+    truth = arrays["masks_val"]
+    probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
+    at_half = evaluate_probabilities(truth, probs, threshold=0.5, impl=impl)
+    best_t, _ = impl.find_best_threshold(truth, probs, metric="f1")
+    at_best = evaluate_probabilities(truth, probs, threshold=best_t, impl=impl)
+    curve = precision_recall_curve(truth, probs, thresholds=CURVE_THRESHOLDS)
+    if variant.name == REFERENCE:
+        _postprocess_rows(out, variant.name, seed, model, arrays, probs, best_t, impl)
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    (out / "runs" / f"{key}.json").write_text(json.dumps({
+        "history": history,
+        "best_threshold": float(best_t),
+        "curve": {k: np.round(v, 5).tolist() for k, v in curve.items()},
+    }))
+    epochs_run = len(history["loss"])
+    row = {
+        "variant": variant.name, "seed": seed, "questions": variant.questions, "kind": variant.kind,
+        "downsample": variant.downsample or "", "merge": variant.merge or "", "input_size": preset.input_size,
+        "n_train": len(arrays["x_train"]), "n_val": len(arrays["x_val"]), "params": model.count_params(),
+        "epochs_run": epochs_run, "train_seconds": round(seconds, 2),
+        "seconds_per_epoch": round(seconds / max(epochs_run, 1), 2),
+        "best_val_loss": round(min(history["val_loss"]), 5),
+        **{m: round(at_half[m], 5) for m in METRIC_NAMES},
+        "best_threshold": float(best_t),
+        **{f"{m}_best": round(at_best[m], 5) for m in METRIC_NAMES},
+        "weights": str(weights.relative_to(out)),
+    }
+    rows = [r for r in read_rows(out / "results.csv") if (r["variant"], int(r["seed"])) != (variant.name, seed)]
+    write_rows(out / "results.csv", RESULT_FIELDS, rows + [row])
+    return row
+
+
+def _postprocess_rows(out, name, seed, model, arrays, probs, threshold, impl):
+    """Question 4: each strategy's scores at the best-F1 threshold of the plain model."""
+    truth = arrays["masks_val"]
+    tta = to_image_grid(predict_flip_tta(model, arrays["x_val"]))
+    masks = {
+        "threshold 0.5": probs >= 0.5,
+        "best threshold": probs >= threshold,
+        "+ clean-up": clean_masks(probs >= threshold),
+        "+ flip TTA": tta >= threshold,
+        "+ flip TTA + clean-up": clean_masks(tta >= threshold),
+    }
+    new = []
+    for strategy in STRATEGIES:
+        scores = evaluate_probabilities(truth, masks[strategy], threshold=0.5, impl=impl)
+        new.append({
+            "variant": name, "seed": seed, "strategy": strategy,
+            "threshold": 0.5 if strategy == "threshold 0.5" else float(threshold),
+            **{m: round(scores[m], 5) for m in METRIC_NAMES},
+        })
+    path = out / "postprocess.csv"
+    rows = [r for r in read_rows(path) if (r["variant"], int(r["seed"])) != (name, seed)]
+    write_rows(path, POSTPROCESS_FIELDS, rows + new)
