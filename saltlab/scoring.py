@@ -11,11 +11,10 @@ TGS_IOU_THRESHOLDS = np.arange(0.50, 0.951, 0.05)
 
 
 def _as_bool_pair(y_true, y_pred):
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}")
-    return y_true.astype(bool), y_pred.astype(bool)
+    truth, pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    if truth.shape != pred.shape:
+        raise ValueError(f"masks of different shapes: y_true {truth.shape}, y_pred {pred.shape}")
+    return truth, pred
 
 
 def iou(y_true, y_pred, *, empty=1.0):
