@@ -29,7 +29,10 @@ EXCLUDE_NAMES = {"__pycache__", ".ipynb_checkpoints", "bench.py", "stubgen.py"}
 the graders' benchmark (both need solutions/)."""
 
 _REGION = re.compile(r"### BEGIN SOLUTION.*?\n(.*?)### END SOLUTION", re.DOTALL)
-_TRIVIAL = re.compile(r"^(return\b.*|pass|else:|try:|\)|\]|\}|\)\(x\)|[\w.]+\)?\(x\))$")
+_TRIVIAL = re.compile(
+    r"^(return\b.*|pass|else:|try:|\)|\]|\}|\)\(x\)|[\w.]+\)?\(x\)"
+    r"|\w+ = np\.\w+\(\w+\))$"  # generic conversions such as `masks = np.asarray(masks)`
+)
 
 
 def reference_lines(solutions_dir=SOLUTIONS_DIR):
