@@ -23,14 +23,23 @@ from .evaluation import (
 from .inputs import draw_subset, load_data, to_image_grid, to_network
 from .postprocess import clean_masks, predict_flip_tta
 from .presets import PRESETS, Preset, get_preset
-from .runner import RESULTS_DIR, STRATEGIES, completed_runs, default_impl, read_rows, run_experiments
+from .runner import (
+    RESULTS_DIR,
+    STRATEGIES,
+    completed_runs,
+    default_impl,
+    load_trained,
+    prepare_arrays,
+    read_rows,
+    run_experiments,
+)
 from .summary import write_summary
 from .variants import REFERENCE, VARIANTS, Variant, select_variants
 
 __all__ = [
     "METRIC_NAMES", "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant",
     "best_tgs_threshold", "clean_masks", "completed_runs", "default_impl", "draw_subset", "evaluate_masks",
-    "evaluate_probabilities", "get_preset", "load_data", "precision_recall_curve", "predict_flip_tta",
+    "evaluate_probabilities", "get_preset", "load_data", "load_trained", "prepare_arrays", "precision_recall_curve", "predict_flip_tta",
     "read_rows", "run_experiments", "select_variants", "threshold_analysis", "to_image_grid", "to_network",
     "write_summary",
 ]

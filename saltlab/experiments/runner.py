@@ -87,8 +87,8 @@ def completed_runs(out):
     return done
 
 
-def check_config(out, preset):
-    """Write ``config.json``, or check a resumed folder was made with the same preset.
+def check_config(out, preset, data=None):
+    """Write ``config.json``, or check a resumed folder was made with the same preset and data.
 
     Raises
     ------
@@ -96,7 +96,7 @@ def check_config(out, preset):
         If ``out/config.json`` differs from the preset, naming the fields.
     """
     path = Path(out) / "config.json"
-    config = preset.config()
+    config = {**preset.config(), "data": str(Path(data).resolve()) if data is not None else None}
     if path.is_file():
         old = json.loads(path.read_text())
         # Seeds and variants may change between runs (extend or narrow a comparison).
@@ -141,12 +141,12 @@ def run_experiments(preset, *, data=None, out=None, impl=None, variants=None, ve
 
     out = Path(out) if out is not None else RESULTS_DIR / preset.name
     impl = load_implementation(impl or default_impl())
-    check_config(out, preset)
+    check_config(out, preset, data)
     plan = [(v, s) for v in select_variants(variants or preset.variants) for s in preset.seeds]
     done = completed_runs(out)
     todo = [(v, s) for v, s in plan if (v.name, s) not in done]
     log(f"Preset {preset.name!r}: {len(plan)} trainings ({len(plan) - len(todo)} already done) into {out}")
-    arrays = _prepare(preset, data, log) if todo else None
+    arrays = prepare_arrays(preset, data, log=log) if todo else None
     for index, (variant, seed) in enumerate(plan, start=1):
         prefix = f"[{index}/{len(plan)}] {variant.name} seed {seed}"
         if (variant.name, seed) in done:
@@ -163,7 +163,22 @@ def run_experiments(preset, *, data=None, out=None, impl=None, variants=None, ve
     return out
 
 
-def _prepare(preset, data, log):
+def prepare_arrays(preset, data=None, *, log=print):
+    """Training and validation arrays of a preset, as every run of it sees them.
+
+    Parameters
+    ----------
+    preset : Preset
+    data : str or pathlib.Path, optional
+        Dataset folder; ``None``: the synthetic default.
+    log : callable, optional
+
+    Returns
+    -------
+    arrays : dict of str to numpy.ndarray
+        ``x_train``, ``y_train``, ``x_val``, ``y_val`` (float32, (N, S, S, 1)),
+        ``images_val`` (uint8) and ``masks_val`` ({0, 1}), shape (N, 101, 101).
+    """
     saltset = load_data(data, log=log)
     subset = draw_subset(saltset.masks, preset.n_images, seed=0)
     images, masks = saltset.images[subset], saltset.masks[subset]
@@ -172,8 +187,54 @@ def _prepare(preset, data, log):
     log(f"      {len(train_idx)} training and {len(val_idx)} validation images at {preset.input_size}x{preset.input_size}")
     return {
         "x_train": x[train_idx], "y_train": y[train_idx],
-        "x_val": x[val_idx], "y_val": y[val_idx], "masks_val": masks[val_idx],
+        "x_val": x[val_idx], "y_val": y[val_idx],
+        "images_val": images[val_idx], "masks_val": masks[val_idx],
     }
+
+
+def load_trained(out, variant, seed, *, impl=None):
+    """Rebuild a finished run's network with its best weights.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        A results folder.
+    variant : str
+    seed : int
+    impl : str, path or Implementation, optional
+        Whose blocks to assemble (the weights fit any correct implementation).
+
+    Returns
+    -------
+    model : keras.Model
+    preset : Preset
+        Rebuilt from ``config.json``.
+    data : str or None
+        The dataset folder the run used (``None``: the synthetic default).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no ``config.json`` or no weights for that run.
+    """
+    from .presets import Preset
+    from .variants import VARIANTS
+
+    out = Path(out)
+    config_file = out / "config.json"
+    weights = out / "backup" / f"{run_key(variant, seed)}.weights.h5"
+    for needed in (config_file, weights):
+        if not needed.is_file():
+            raise FileNotFoundError(f"{needed}: not found; run `python -m saltlab.experiments` first")
+    config = json.loads(config_file.read_text())
+    data = config.pop("data", None)
+    config["fcn_dilations"] = tuple(config["fcn_dilations"])
+    config["seeds"] = tuple(config["seeds"])
+    config["variants"] = None if config.get("variants") is None else tuple(config["variants"])
+    preset = Preset(**config)
+    model = VARIANTS[variant].build(preset, impl=load_implementation(impl or default_impl()))
+    model.load_weights(str(weights))
+    return model, preset, data
 
 
 def _split(masks, val_fraction):

@@ -1,0 +1,47 @@
+"""``make demo`` in its tiny configuration writes the whole report."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from saltlab.demo import DEFAULT, QUICK
+
+
+def test_default_configuration_is_the_measured_one():
+    # Measured under 5 minutes on 2 CPU cores with these values (see the report).
+    assert (DEFAULT.n_images, DEFAULT.epochs, DEFAULT.base_filters, DEFAULT.depth) == (600, 5, 16, 4)
+    assert QUICK.epochs == 1 and QUICK.n_images < DEFAULT.n_images
+
+
+@pytest.mark.slow
+def test_quick_demo_writes_report_metrics_and_figures(tmp_path):
+    from saltlab.data import generate_dataset
+
+    data = generate_dataset(tmp_path / "data", n=160, seed=0)
+    out = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "saltlab.demo", "--quick", "--data", str(data), "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for step in range(1, 7):
+        assert f"[{step}/6]" in result.stdout
+    assert f"Report: {out / 'report.md'}" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("at_0.5", "at_threshold"):
+        assert set(metrics[key]) == {"iou", "dice", "precision", "recall", "tgs_metric"}
+    assert 0.05 <= metrics["threshold"] <= 0.95
+    report = (out / "report.md").read_text()
+    for png in ("learning_curves.png", "predictions.png", "precision_recall.png", "threshold_scores.png"):
+        assert (out / png).stat().st_size > 5000, png
+        assert f"]({png})" in report
+    assert "| threshold | IoU | Dice | precision | recall | TGS metric |" in report
+
+
+def test_missing_data_folder_is_named(tmp_path, capsys):
+    from saltlab.demo import main
+
+    assert main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert "nowhere" in capsys.readouterr().err
