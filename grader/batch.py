@@ -26,7 +26,7 @@ from queue import Queue
 from . import report
 from .collect import collect
 from .plan import build_plan, compute_expected, grader_version
-from .run import Settings, grade_submission
+from .run import Cancelled, Settings, grade_submission, kill_all_workers
 from .sandbox import bwrap_status
 
 SEED_FILE = ".grading-seed"
@@ -111,18 +111,23 @@ def _clock(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def _grade_one(submission, plan, settings, slots, out, key, version):
+def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
+    """Grade one student and write its files; None if the run was interrupted meanwhile."""
     slot = slots.get()
     try:
+        if cancel.is_set():
+            return None
         (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
         try:
-            record = grade_submission(submission, plan, settings, slot=slot,
+            record = grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
                                       log_path=Path(out) / submission.folder_name / "worker.log")
+        except Cancelled:
+            return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
             record = grade_submission(_broken(submission, f"grader error: {type(error).__name__}: {error}"),
                                       plan, settings)
-        record.update(key=key, grader_version=version)
+        record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
         report.score(record)
         report.write_student(out, record)
         return record
@@ -192,11 +197,20 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         slots = Queue()
         for slot in range(jobs):
             slots.put(slot)
+        cancel = threading.Event()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version)
+            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel)
                        for s in todo]
-            for future in as_completed(futures):
-                progress.update(future.result())
+            try:
+                for future in as_completed(futures):
+                    progress.update(future.result())
+            except KeyboardInterrupt:
+                # Students already written stay; the ones in progress are abandoned, not failed.
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+                kill_all_workers()
+                raise
         records = [report.read_record(out, s.folder_name) for s in submissions]
         records = sorted((r for r in records if r), key=lambda r: r["student_id"])
         header = [f"{len(records)} students graded from {submissions_dir}",

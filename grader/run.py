@@ -10,6 +10,7 @@ into failed checks and a status, never into an exception. After a timeout
 or a crash the worker is killed and a fresh one serves the next check.
 """
 
+import builtins
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from saltlab.checks.core import Outcome, judge
+from saltlab.impl import GRADED_FUNCTIONS
 
 from . import protocol
 from .sandbox import Limits, worker_command, worker_environment
@@ -59,6 +61,25 @@ class WorkerFailure(RuntimeError):
     def __init__(self, kind, message):
         super().__init__(message)
         self.kind = kind
+
+
+class Cancelled(Exception):
+    """The run was interrupted: the submission's grading is abandoned, nothing is written."""
+
+
+_ACTIVE = set()
+_ACTIVE_LOCK = threading.Lock()
+
+
+def kill_all_workers():
+    """Kill every running worker (on Ctrl-C: their checks are abandoned, not failed)."""
+    with _ACTIVE_LOCK:
+        processes = list(_ACTIVE)
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class Deadline(WorkerFailure):
@@ -146,6 +167,8 @@ class Worker:
                                    sandboxed=self.settings.sandboxed)
         self.process = subprocess.Popen(argv, cwd=cwd, env=worker_environment(), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(self.process)
         os.set_blocking(self.process.stdin.fileno(), False)
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
@@ -222,6 +245,8 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(self.process)
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -246,9 +271,14 @@ def _hidden_message(planned, outcome=None, failure=None):
                "memory": "your code ran out of memory on a hidden case",
                "crash": "the process running your code died on a hidden case"}[failure.kind]
     elif outcome.status == "not_implemented":
-        why = f"not implemented yet: {outcome.detail}"
+        # Both names are the student's text: show them only when they are known names, so a
+        # submission cannot spell a hidden input into its own feedback (raise type(f"H{x.shape}", ...)).
+        shown = outcome.detail if outcome.detail in GRADED_FUNCTIONS else planned.check.function
+        why = f"not implemented yet: {shown}"
     elif outcome.status == "error":
-        why = f"your function raised {outcome.detail.split(':', 1)[0]} on an input not in the public tests"
+        raised = outcome.detail.split(":", 1)[0].strip()
+        raised = raised if isinstance(getattr(builtins, raised, None), type) else "an exception"
+        why = f"your function raised {raised} on an input not in the public tests"
     elif planned.is_training:
         why = "a U-Net built from your blocks did not learn well enough on a hidden dataset"
     else:
@@ -294,7 +324,7 @@ def _run_check(planned, worker, expected):
                                    "(an endless loop, or far slower than needed)")
             detail = f"{failure} on {case.describe()}"
             feedback = (_hidden_message(planned, failure=failure) if planned.entry.hidden
-                        else f"{planned.check.function} on {case.describe()}: {failure}")
+                        else f"on {case.describe()}: {failure}")
             return _row(planned, False, failure.kind, detail, feedback, time.monotonic() - start), failure, None
         if outcome.status == "error" and outcome.detail.startswith("MemoryError"):
             problem = "memory"
@@ -308,7 +338,7 @@ def _run_check(planned, worker, expected):
     return _row(planned, True, "passed", "", "", time.monotonic() - start), None, problem
 
 
-def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
+def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None):
     """Run every planned check on one submission and judge it.
 
     Parameters
@@ -321,6 +351,8 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
         The job slot running this submission.
     log_path : pathlib.Path, optional
         Where the worker's output goes (capped).
+    cancel : threading.Event, optional
+        Set when the run is interrupted.
 
     Returns
     -------
@@ -328,6 +360,11 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
         ``student_id``, ``status``, ``problems``, ``message``, ``checks``
         (one row per planned check), ``timing``. Points are added by
         :mod:`grader.report`.
+
+    Raises
+    ------
+    Cancelled
+        If ``cancel`` is set while the submission is being graded.
     """
     rows, problems, timing = [], [], {"startup_seconds": [], "total_seconds": 0.0}
     started = time.monotonic()
@@ -340,6 +377,8 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
         worker, restarts = None, 0
         try:
             for planned in plan.checks:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(submission.student_id)
                 if worker is None:
                     if restarts > settings.max_restarts:
                         _fail_all(plan, rows, "not run", f"not run: the process running your code died or hung "
@@ -361,6 +400,8 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None):
                         _fail_all(plan, rows, report["kind"], message)
                         break
                 row, failure, problem = _run_check(planned, worker, plan.expected)
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(submission.student_id)  # the worker was killed by Ctrl-C, not by the code
                 rows.append(row)
                 if problem:
                     problems.append(problem)

@@ -31,7 +31,7 @@ import resource
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,9 @@ class Limits:
         mean more thread stacks), so 12 GiB leaves room while stopping a
         memory bomb with a ``MemoryError``.
     cpu_seconds : int
-        ``RLIMIT_CPU`` over the worker's life (all its checks, all threads).
+        ``RLIMIT_CPU`` over the worker's life (all its checks, all threads):
+        30 CPU-minutes per core. A backstop; the wall-clock limits per check
+        are what stop a hang.
     processes : int
         ``RLIMIT_NPROC``, threads included (TensorFlow starts a few per core).
     file_bytes : int
@@ -70,21 +72,28 @@ class Limits:
     """
 
     memory_bytes: int = 12 * GIB
-    cpu_seconds: int = 3600
+    cpu_seconds: int = field(default_factory=lambda: 1800 * (os.cpu_count() or 1))
     processes: int = 2048
     file_bytes: int = 64 * 2**20
     tmp_bytes: int = 256 * 2**20
 
-    def rlimits(self):
-        """``{RLIMIT name: (soft, hard)}`` as applied by the launcher."""
-        return {
+    def rlimits(self, *, own_uid=True):
+        """``{RLIMIT name: (soft, hard)}`` as applied by the launcher.
+
+        ``RLIMIT_NPROC`` counts every process of the *user*: it is set only
+        when the worker runs as its own uid (``own_uid``), never against the
+        instructor's account, whose desktop may run thousands of threads.
+        """
+        limits = {
             "RLIMIT_AS": (self.memory_bytes, self.memory_bytes),
             # SIGXCPU at the soft limit; SIGKILL 5 s later if it is caught.
             "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5),
-            "RLIMIT_NPROC": (self.processes, self.processes),
             "RLIMIT_FSIZE": (self.file_bytes, self.file_bytes),
             "RLIMIT_CORE": (0, 0),
         }
+        if own_uid:
+            limits["RLIMIT_NPROC"] = (self.processes, self.processes)
+        return limits
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,14 +162,35 @@ def bwrap_arguments(submission, limits):
     return args
 
 
-def drop_privileges(slot):
-    """``setpriv`` argv that runs the rest as an unprivileged uid (root grader only)."""
+def identity(slot):
+    """Who the worker runs as inside bubblewrap.
+
+    Returns
+    -------
+    bwrap_args : list of str
+        Extra bubblewrap options.
+    prefix : list of str
+        Command put before the worker's (``setpriv ...``) or empty.
+    own_uid : bool
+        Whether the worker has a uid of its own (then ``RLIMIT_NPROC`` applies).
+
+    Notes
+    -----
+    A root grader runs bubblewrap privileged, and the sandboxed process would
+    keep root's capabilities (enough to remount the read-only binds). So:
+    ``setpriv`` to uid ``BASE_UID + slot`` with no capabilities; without
+    setpriv, a user namespace as ``nobody`` with every capability dropped
+    (still uid 0 to the kernel, so no process limit). A non-root grader's
+    bubblewrap is unprivileged already: the worker is the instructor's uid.
+    """
+    if os.geteuid() != 0:
+        return [], [], False
     setpriv = shutil.which("setpriv")
-    if os.geteuid() != 0 or setpriv is None:
-        return []
+    if setpriv is None:
+        return ["--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL"], [], False
     uid = str(BASE_UID + slot)
-    return [setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs"]
+    return [], [setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs"], True
 
 
 def worker_environment():
@@ -199,12 +229,14 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True):
     argv : list of str
     cwd : str
     """
-    launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(limits.rlimits()), "--"]
     python = [sys.executable, "-m", "grader.worker"]
     if sandboxed:
-        inner = bwrap_arguments(submission, limits) + drop_privileges(slot) + python + [SUBMISSION_MOUNT]
+        bwrap_extra, prefix, own_uid = identity(slot)
+        inner = bwrap_arguments(submission, limits) + bwrap_extra + prefix + python + [SUBMISSION_MOUNT]
     else:
+        own_uid = False
         inner = python + [str(submission)]
+    launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(limits.rlimits(own_uid=own_uid)), "--"]
     return launcher + inner, str(REPO_ROOT)
 
 

@@ -4,10 +4,14 @@ import io
 import os
 import zipfile
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from grader import protocol
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # grader/ is instructor-only, not installed
+from grader import protocol  # noqa: E402
 from grader.collect import ArchiveError, CollectError, collect, folder_name_for, safe_extract
 from grader.report import fmt, gradebook_csv
 from saltlab.paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
@@ -196,3 +200,18 @@ def test_gradebook_format_is_deterministic():
     assert gradebook_csv(records) == ('student_id,metrics,total,max_total,status\n'
                                       '"a,""x""",11,11,11,"timeout, crash"\n'
                                       'b,0.33,0.33,11,ok\n')
+
+
+def test_hidden_feedback_carries_no_student_text():
+    """A student's exception name or message could spell out a hidden input; feedback shows neither."""
+    from grader.plan import build_plan
+    from grader.run import _hidden_message
+    from saltlab.checks.core import Outcome
+
+    hidden = next(p for p in build_plan(1, only="precision.random").checks if p.entry.hidden)
+    smuggled = _hidden_message(hidden, outcome=Outcome("error", detail="H_3x57x88: boom (metrics.py:3 in f)"))
+    assert "H_3x57x88" not in smuggled and "boom" not in smuggled and "raised an exception" in smuggled
+    builtin = _hidden_message(hidden, outcome=Outcome("error", detail="ValueError: shapes (3, 57, 88) differ"))
+    assert "raised ValueError" in builtin and "57" not in builtin
+    stub = _hidden_message(hidden, outcome=Outcome("not_implemented", detail="x=[1, 0, 1]"))
+    assert "not implemented yet: precision" in stub and "[1, 0, 1]" not in stub

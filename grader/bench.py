@@ -1,0 +1,139 @@
+"""``make bench-grade``: what the sandbox and the worker protocol cost.
+
+Grades ``copies`` copies of the reference with the real grader (bubblewrap,
+a worker process per submission, frames over pipes, verdicts in the grader)
+and runs the very same checks and cases in this process on the reference
+loaded as a submission, without sandbox or worker. Writes both timings, per
+submission and per check, as JSON.
+
+The worker's fixed cost is its start (Python, TensorFlow, the submission);
+the in-process run pays TensorFlow's import once for all submissions, so it
+is reported apart (``in_process_import_seconds``).
+"""
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from saltlab.checks.core import judge, run_probe
+from saltlab.paths import SOLUTIONS_DIR
+
+from .batch import Options, grade_folder
+from .plan import build_plan, compute_expected
+
+TARGET_OVERHEAD = 0.25
+"""The sandbox and the protocol should add less than 25% per submission."""
+
+
+def _in_process(plan, impl):
+    """Seconds per planned check, running probe and verdict here; and whether all passed."""
+    seconds, passed = {}, True
+    for planned in plan.checks:
+        start = time.perf_counter()
+        for case in planned.cases:
+            outcome = run_probe(planned.check, impl, case)
+            verdict = judge(planned.check, case, outcome, plan.expected.get((planned.key, case.id)))
+            passed &= verdict.passed
+            if not verdict.passed:
+                break
+        seconds[planned.key] = round(time.perf_counter() - start, 3)
+    return seconds, passed
+
+
+def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbox=False):
+    """Time the grader against in-process checks and write ``out_json``.
+
+    Parameters
+    ----------
+    out_json : pathlib.Path
+    copies : int, optional
+        How many copies of the reference the grader grades.
+    options : grader.batch.Options
+        ``jobs`` defaults to 1 here, so per-submission time is not inflated by
+        parallel submissions sharing the cores; ``seed`` defaults to 0.
+    settings : grader.run.Settings, optional
+    no_sandbox : bool, optional
+
+    Returns
+    -------
+    result : dict
+        What is written to ``out_json``.
+    """
+    from saltlab.impl import load_implementation
+
+    from .run import Settings
+
+    settings = settings or Settings()
+    seed = 0 if options.seed is None else options.seed
+    options = replace(options, seed=seed, jobs=options.jobs or 1, force=True)
+    work = Path(tempfile.mkdtemp(prefix="saltlab-bench-"))
+    try:
+        start = time.perf_counter()
+        import keras  # noqa: F401  (TensorFlow, timed)
+
+        import_seconds = time.perf_counter() - start
+        plan = build_plan(seed, only=options.only, skip_training=options.skip_training)
+        start = time.perf_counter()
+        compute_expected(plan, load_implementation("solutions"))
+        reference_seconds = time.perf_counter() - start
+        copy = work / "in_process" / "reference"
+        copy.mkdir(parents=True)
+        for path in SOLUTIONS_DIR.glob("*.py"):
+            shutil.copyfile(path, copy / path.name)
+        start = time.perf_counter()
+        in_process, all_passed = _in_process(plan, load_implementation(copy))
+        in_process_seconds = time.perf_counter() - start
+        if not all_passed:
+            raise RuntimeError("the reference failed a check in-process; the benchmark would be meaningless")
+
+        submissions = work / "submissions"
+        for index in range(copies):
+            shutil.copytree(copy, submissions / f"copy{index:02d}")
+        print(f"in-process: {in_process_seconds:.1f} s for {len(plan.checks)} checks; now grading {copies} "
+              f"copies of the reference with the grader ({options.jobs} at a time)...", file=sys.stderr)
+        start = time.perf_counter()
+        records, _summary = grade_folder(submissions, work / "out", options, settings, no_sandbox=no_sandbox)
+        wall = time.perf_counter() - start
+        if any(r["total"] != r["max_total"] for r in records):
+            raise RuntimeError("a copy of the reference lost points under the grader; see " + str(work / "out"))
+        per_submission = statistics.mean(r["timing"]["total_seconds"] for r in records)
+        startup = statistics.mean(s for r in records for s in r["timing"]["startup_seconds"])
+        worker_checks = {key: round(statistics.mean(row["seconds"] for r in records for row in r["checks"]
+                                                     if row["key"] == key), 3) for key in in_process}
+        result = {
+            "copies": copies,
+            "jobs": options.jobs,
+            "checks": len(plan.checks),
+            "cases": sum(len(p.cases) for p in plan.checks),
+            "selection": plan.selection or "all",
+            "sandbox": "bubblewrap" if all(r["sandboxed"] for r in records) else "none (limits only)",
+            "grader_seconds_per_submission": round(per_submission, 2),
+            "grader_wall_seconds": round(wall, 2),
+            "worker_startup_seconds": round(startup, 2),
+            "in_process_seconds_per_submission": round(in_process_seconds, 2),
+            "in_process_import_seconds": round(import_seconds, 2),
+            "reference_answers_seconds": round(reference_seconds, 2),
+            "overhead": round(per_submission / in_process_seconds - 1, 3),
+            "overhead_without_startup": round((per_submission - startup) / in_process_seconds - 1, 3),
+            "target_overhead": TARGET_OVERHEAD,
+            "meets_target": per_submission / in_process_seconds - 1 < TARGET_OVERHEAD,
+            "per_check_seconds": {key: {"in_process": in_process[key], "worker": worker_checks[key]}
+                                  for key in in_process},
+            "machine": {"cores": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
+                        "python": platform.python_version()},
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out_json = Path(out_json)
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "per_check_seconds"}, indent=2))
+    print(f"written to {out_json}", file=sys.stderr)
+    return result
