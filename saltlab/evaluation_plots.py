@@ -193,24 +193,31 @@ def plot_cost(rows, *, path=None):
     Returns
     -------
     matplotlib.figure.Figure
+        Variants are told apart by marker in the legend (labels next to the
+        points collide: several variants share a parameter count).
     """
+    from matplotlib.ticker import NullFormatter
+
     names = list(dict.fromkeys(r["variant"] for r in rows))
-    fig = Figure(figsize=(6.0, 4.2))
+    fig = Figure(figsize=(7.2, 4.2))
     ax = fig.subplots()
-    for name in names:
+    markers = "os^vD<>pP*Xh"
+    for k, name in enumerate(names):
         mine = [r for r in rows if r["variant"] == name]
         params = float(mine[0]["params"])
         seconds = np.mean([float(r["seconds_per_epoch"]) for r in mine])
         score = np.mean([float(r["iou"]) for r in mine])
         colour = "#d62728" if name == "fcn" else "#1f77b4" if name.startswith("maxpool") else "#2ca02c"
-        ax.plot(params, seconds, "o", color=colour, markersize=7)
-        ax.annotate(f"{name} (IoU {score:.2f})", (params, seconds), fontsize=7, xytext=(4, 3),
-                    textcoords="offset points")
+        ax.plot(params, seconds, markers[k % len(markers)], color=colour, markersize=8, alpha=0.85,
+                label=f"{name}: {int(params):,} params, IoU {score:.2f}")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels of a log axis collide
+    ax.margins(x=0.2, y=0.15)
     ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel("training seconds per epoch")
     ax.set_title("cost of each variant (blue: max pooling, green: stride, red: FCN)", fontsize=9)
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     _save(fig, path)
     return fig
