@@ -138,6 +138,13 @@ def _bind_tree(paths):
     return args
 
 
+def _saltlab_dir():
+    """Where ``saltlab`` is imported from: bound at that path, the venv's install finds it there."""
+    import saltlab
+
+    return str(Path(saltlab.__file__).resolve().parent)
+
+
 def bwrap_arguments(submission, limits):
     """The bubblewrap argv (without the command) for one submission folder."""
     bwrap, _, help_text = bwrap_status()
@@ -155,7 +162,7 @@ def bwrap_arguments(submission, limits):
             args += ["--symlink", os.readlink(directory), directory]
         elif os.path.isdir(directory):
             binds.append(directory)
-    binds += [sys.base_prefix, sys.prefix, str(REPO_ROOT / "saltlab")]
+    binds += [sys.base_prefix, sys.prefix, _saltlab_dir()]
     binds += [str(REPO_ROOT / name) for name in WORKER_FILES]
     args += _bind_tree(binds)
     args += ["--ro-bind", str(submission), SUBMISSION_MOUNT, "--chdir", str(REPO_ROOT)]

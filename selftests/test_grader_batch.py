@@ -12,13 +12,11 @@ the checks its twist breaks, and the batch must complete.
 
 import csv
 import json
-import os
 import shutil
 import socket
 import subprocess
 import sys
 import threading
-import zipfile
 
 from pathlib import Path
 
@@ -239,7 +237,9 @@ def test_failures_are_explained_without_hidden_inputs(batch):
     bomb = json.loads((out / "memory_bomb" / "results.json").read_text())
     hidden = [t for t in bomb["tests"] if "hidden:" in t["name"]]
     assert hidden and all(t["visibility"] == "after_published" for t in hidden)
-    assert all("MemoryError" in t["output"] and "hidden-" not in t["output"] for t in hidden)
+    (conv_hidden,) = [t for t in hidden if "hidden:conv_block.numerics" in t["name"]]
+    assert "raised MemoryError on an input not in the public tests" in conv_hidden["output"]
+    assert "hidden-" not in conv_hidden["output"] and "input_shape" not in conv_hidden["output"]
     for name in ("eq_trick", "patch_numpy"):
         text = (out / name / "feedback.md").read_text()
         assert "disagrees with the reference on inputs not in the public tests" in text
