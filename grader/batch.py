@@ -216,7 +216,9 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         header = [f"{len(records)} students graded from {submissions_dir}",
                   f"checks: {'all of tests/rubric.toml' if not plan.selection else plan.selection} "
                   f"({len(plan.checks)} entries, {report.fmt(plan.max_total())} points)",
-                  f"grader version {version}; sandbox: {'bubblewrap' if settings.sandboxed else 'NONE (limits only)'}"]
+                  f"grader version {version}; sandbox: {'bubblewrap' if settings.sandboxed else 'NONE (limits only)'}",
+                  "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
+                  "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
         summary = report.write_batch(out, records, skipped=skipped, header=header)
         return records, summary
     finally:

@@ -257,7 +257,7 @@ class Worker:
         self.process = None
 
 
-def _public_message(planned, case, verdict, outcome):
+def _public_message(planned, verdict, outcome):
     message = verdict.message
     if outcome.status == "ok" and planned.check.hint:
         message += f"\n  hint: {planned.check.hint}"
@@ -332,7 +332,7 @@ def _run_check(planned, worker, expected):
         if not verdict.passed:
             kind = "memory" if problem else "failed"
             feedback = (_hidden_message(planned, outcome=outcome) if planned.entry.hidden
-                        else _public_message(planned, case, verdict, outcome))
+                        else _public_message(planned, verdict, outcome))
             return _row(planned, False, kind, f"{case.id}: {verdict.message}", feedback,
                         time.monotonic() - start), None, problem
     return _row(planned, True, "passed", "", "", time.monotonic() - start), None, problem

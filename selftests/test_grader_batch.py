@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-
 from pathlib import Path
 
 import pytest
