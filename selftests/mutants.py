@@ -23,6 +23,12 @@ MUTANTS = {
         ("conv_block", '        x = layers.ReLU(name=layer_name(name, f"relu{stage}"))(x)\n',
          '        if stage == 1:\n            x = layers.ReLU(name=layer_name(name, f"relu{stage}"))(x)\n')],
         {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_no_relu": ("blocks", "no ReLU at all: the block is linear", [
+        ("conv_block", '        x = layers.ReLU(name=layer_name(name, f"relu{stage}"))(x)\n', "")],
+        {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_frozen": ("blocks", "convolutions created with trainable=False (left from an experiment)", [
+        ("conv_block", "            use_bias=not batchnorm,\n", "            use_bias=not batchnorm,\n            trainable=False,\n")],
+        {"conv_block.structure"}),
     "conv_block_valid_padding": ("blocks", "'valid' padding shrinks the map by kernel_size - 1 per convolution", [
         ("conv_block", 'padding="same"', 'padding="valid"')],
         {"conv_block.shapes", "conv_block.structure", "conv_block.numerics"}),

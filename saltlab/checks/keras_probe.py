@@ -72,7 +72,7 @@ def normalized_ops(layers):
     Returns
     -------
     ops : list of tuple
-        ``("conv", filters, kernel, strides, padding, use_bias)``, ``("bn",)``,
+        ``("conv", filters, kernel, strides, padding, use_bias, trainable)``, ``("bn",)``,
         ``("relu",)``, ``("maxpool", pool, strides, padding)``, or
         ``("other", class_name)``.
     """
@@ -82,7 +82,7 @@ def normalized_ops(layers):
         if kind == "Conv2D":
             ops.append((
                 "conv", layer["filters"], tuple(layer["kernel_size"]), tuple(layer["strides"]),
-                layer["padding"], bool(layer["use_bias"]),
+                layer["padding"], bool(layer["use_bias"]), layer["trainable_weights"] > 0,
             ))
             if layer.get("activation") == "relu":
                 ops.append(("relu",))
@@ -111,9 +111,10 @@ def format_ops(ops):
     words = []
     for op in ops:
         if op[0] == "conv":
-            _, filters, kernel, strides, padding, bias = op
+            _, filters, kernel, strides, padding, bias, trainable = op
             stride = "" if strides == (1, 1) else f", strides={strides[0]}"
-            words.append(f"Conv2D({filters}, {kernel[0]}{stride}, padding={padding!r}, use_bias={bias})")
+            frozen = "" if trainable else ", trainable=False"
+            words.append(f"Conv2D({filters}, {kernel[0]}{stride}, padding={padding!r}, use_bias={bias}{frozen})")
         elif op[0] == "bn":
             words.append("BatchNormalization")
         elif op[0] == "relu":

@@ -23,14 +23,17 @@ cross-entropy often sits on "everything is background" for several epochs
 and adding a soft Dice term to the loss makes it leave that plateau within 2-3
 epochs for every seed tried, so the check measures the blocks, not luck."""
 
-IOU_FLOOR = 0.50
+IOU_FLOOR = 0.40
 """Validation IoU a correct implementation must reach (threshold 0.5 on the probabilities).
 
-Measured on the reference over seeds 0-5 for each configuration below by
-``make bench`` (``out/bench/public_suite.json``): the lowest reference IoU was
-well above this floor; the margin is reported there. Broken blocks (no ReLU,
-wrong concat order with a mismatched decoder, valid padding...) fail to build
-or stay far below it."""
+Measured by ``make bench`` (``out/bench/public_suite.json``) on the reference
+over seeds 0-5: the lowest IoU per configuration was 0.78 (maxpool-concat),
+0.60 (stride-concat) and 0.76 (maxpool-add), so the floor leaves a margin of
+at least 0.20 for a correct implementation whose layers happen to draw other
+initial weights. What it catches: blocks that build but cannot learn (a
+network stuck on "no salt anywhere" scores 0). Subtle mistakes are the unit
+checks' job: a U-Net with no ReLU at all still reaches about 0.75 on this
+data, because max pooling and the sigmoid are non-linear enough."""
 
 CONFIGURATIONS = (("maxpool", "concat"), ("stride", "concat"), ("maxpool", "add"))
 
