@@ -11,6 +11,7 @@ Q ?=
 DATA ?=
 SUBMISSIONS ?=
 OUT ?= out/grades
+GRADE_ARGS ?=
 PRESET ?= quick
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
@@ -59,9 +60,9 @@ bench: $(STAMP) ## benchmarks, written as JSON under out/bench/
 	@$(PY) -m saltlab.data.bench --out out/bench/input_pipeline.json
 	@$(PY) -m saltlab.checks.bench --out out/bench/public_suite.json
 
-grade: $(STAMP) ## grade every submission: make grade SUBMISSIONS=<folder> OUT=<folder>
+grade: $(STAMP) ## grade every submission: make grade SUBMISSIONS=<folder> OUT=<folder> [GRADE_ARGS="--jobs 2 --force"]
 	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<folder of student folders or zips> [OUT=out/grades]"; exit 2)
-	@$(PY) -m grader grade "$(SUBMISSIONS)" --out "$(OUT)"
+	@$(PY) -m grader grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_ARGS)
 
 bench-grade: $(STAMP) ## time the grader (sandbox + worker) against in-process checks, JSON in out/bench/
 	@$(PY) -m grader bench --out out/bench/grading.json
