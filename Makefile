@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else f"Python 3.10 to 3.12 is needed, found {sys.version.split()[0]}")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the package and its dependencies into $(VENV) (first run only)..."
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e . 2>&1 | grep -vE '^\s*$$|WARNING: Location' || true
+	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1
+	@$(PY) -m pip install -e . >> $(VENV)/install.log 2>&1 || (tail -30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log"; exit 1)
 	@$(PY) -c 'import saltlab, keras, tensorflow, skimage, nbgrader' || (echo "install failed"; exit 1)
 	@touch $(STAMP)
 
