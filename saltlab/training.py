@@ -14,6 +14,37 @@ LR_PATIENCE = 5
 STOP_PATIENCE = 10
 
 
+def bce_dice_loss(y_true, y_prob):
+    """Binary cross-entropy plus soft Dice loss, both over the whole batch.
+
+    Parameters
+    ----------
+    y_true, y_prob : tensor, shape (N, H, W, 1)
+
+    Returns
+    -------
+    loss : scalar tensor
+        ``mean BCE + 1 - (2 sum(y p) + 1) / (sum(y) + sum(p) + 1)``.
+
+    Notes
+    -----
+    The course's recipe is plain binary cross-entropy. With a few epochs on a
+    CPU, a U-Net trained on it often predicts "no salt anywhere" for several
+    epochs (39% of the images are empty and most pixels are sediment); the
+    Dice term rewards overlap directly and pulls it off that plateau.
+    """
+    import keras
+    from keras import ops
+
+    bce = ops.mean(keras.losses.binary_crossentropy(y_true, y_prob))
+    overlap = ops.sum(y_true * y_prob)
+    return bce + 1.0 - (2.0 * overlap + 1.0) / (ops.sum(y_true) + ops.sum(y_prob) + 1.0)
+
+
+LOSSES = {"bce": "binary_crossentropy", "bce_dice": bce_dice_loss}
+"""Losses by name: ``"bce"`` is the course's, ``"bce_dice"`` trains faster in short runs."""
+
+
 def course_callbacks(checkpoint_path=None, *, lr_patience=LR_PATIENCE, stop_patience=STOP_PATIENCE):
     """The course's callbacks: LR reduction, early stopping, best-weights checkpoint.
 
@@ -56,6 +87,7 @@ def train_model(
     learning_rate=1e-3,
     checkpoint_path=None,
     augment=False,
+    loss="bce",
     seed=0,
     verbose=1,
     callbacks=(),
@@ -79,6 +111,9 @@ def train_model(
         Best weights are saved there (``.weights.h5``).
     augment : bool, optional
         Random horizontal flips of the training batches.
+    loss : {'bce', 'bce_dice'}, optional
+        ``'bce'`` (default): the course's binary cross-entropy; ``'bce_dice'``:
+        plus a soft Dice term (:func:`bce_dice_loss`).
     seed : int, optional
         Seeds batching, augmentation and anything random in training.
     verbose : {0, 1, 2}, optional
@@ -93,10 +128,12 @@ def train_model(
     """
     import keras
 
+    if loss not in LOSSES:
+        raise ValueError(f"train_model: loss must be one of {sorted(LOSSES)}, got {loss!r}")
     seed_everything(seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
-        loss="binary_crossentropy",
+        loss=LOSSES[loss],
         metrics=["accuracy"],
     )
     x_train, y_train = train

@@ -30,7 +30,7 @@ def data():
 
 
 def test_network_input_shape_scale_and_reflection(data):
-    x = to_network_input(data.images)
+    x = to_network_input(data.images, standardize=False)
     assert x.shape == (300, 128, 128, 1) and x.dtype == np.float32
     assert x.min() >= 0.0 and x.max() <= 1.0
     assert PAD_BEFORE + 101 + PAD_AFTER == 128
@@ -49,7 +49,7 @@ def test_round_trip_is_exact(data):
     assert back.shape == (300, 101, 101) and back.dtype == np.float32
     assert np.array_equal(back, data.masks)
     assert np.array_equal(from_network_output(y[..., 0]), data.masks)
-    x = to_network_input(data.images)
+    x = to_network_input(data.images, standardize=False)
     assert np.array_equal(np.rint(from_network_output(x) * 255), data.images)
     # Every output pixel maps to exactly one image pixel.
     probs = np.random.default_rng(0).random((2, 128, 128, 1)).astype(np.float32)
@@ -194,7 +194,7 @@ def test_plots_write_readable_pngs(tmp_path, data):
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 6
     assert (tmp_path / "f" / "ex.png").stat().st_size > 10_000
-    floats = from_network_output(to_network_input(data.images[:5]))
+    floats = from_network_output(to_network_input(data.images[:5], standardize=False))
     fig = plot_examples(floats, data.masks[:5])  # floats in [0, 1]
     assert isinstance(fig, Figure)
     with pytest.raises(ValueError, match="from_network_output"):
@@ -203,3 +203,13 @@ def test_plots_write_readable_pngs(tmp_path, data):
     assert isinstance(fig, Figure) and (tmp_path / "hist.png").is_file()
     with pytest.raises(ValueError, match="5 images but 4 masks"):
         plot_examples(data.images[:5], data.masks[:4])
+
+
+def test_standardized_input_has_zero_mean_unit_variance_per_image():
+    data = synthesize(6, seed=4)
+    x = to_network_input(data.images)
+    assert x.dtype == np.float32 and x.shape == (6, 128, 128, 1)
+    means, stds = x.mean(axis=(1, 2, 3)), x.std(axis=(1, 2, 3))
+    constant = data.images.reshape(6, -1).std(axis=1) == 0
+    np.testing.assert_allclose(means, 0.0, atol=1e-5)
+    np.testing.assert_allclose(stds[~constant], 1.0, rtol=1e-4)

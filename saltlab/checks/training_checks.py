@@ -45,15 +45,13 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
     """
     from skimage.transform import resize
 
-    from ..data import synthesize
+    from ..data import standardize_images, synthesize
 
     n_train, n_val = config["n_train"], config["n_val"]
     data = synthesize(n_train + n_val, seed=seed)
     images = resize(data.images.astype(np.float32), (len(data.images), SIZE, SIZE),
                     order=1, anti_aliasing=True, preserve_range=True).astype(np.float32)[..., None]
-    # Per-image standardisation (zero mean, unit variance; constant images stay 0).
-    images -= images.mean(axis=(1, 2, 3), keepdims=True)
-    images /= images.std(axis=(1, 2, 3), keepdims=True) + 1.0
+    images = standardize_images(images / 255.0)  # as saltlab.data.to_network_input does
     masks = resize(data.masks.astype(np.float32), (len(data.masks), SIZE, SIZE),
                    order=0, anti_aliasing=False, preserve_range=True).astype(np.uint8)
     params = {"downsample": downsample, "merge": merge, "data_seed": seed, **config}
@@ -62,31 +60,12 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
     return Case(f"{downsample}-{merge}", params, arrays, secret={"y_val": masks[n_train:]})
 
 
-def bce_dice_loss(y_true, y_prob):
-    """Binary cross-entropy plus soft Dice loss, both over the whole batch.
-
-    Parameters
-    ----------
-    y_true, y_prob : tensor, shape (N, H, W, 1)
-
-    Returns
-    -------
-    loss : scalar tensor
-        ``mean BCE + 1 - (2 sum(y p) + 1) / (sum(y) + sum(p) + 1)``.
-    """
-    import keras
-    from keras import ops
-
-    bce = ops.mean(keras.losses.binary_crossentropy(y_true, y_prob))
-    overlap = ops.sum(y_true * y_prob)
-    return bce + 1.0 - (2.0 * overlap + 1.0) / (ops.sum(y_true) + ops.sum(y_prob) + 1.0)
-
-
 def probe_training(impl, case):
     import keras
 
     from ..models import build_unet
     from ..seeding import seed_everything
+    from ..training import bce_dice_loss
 
     p = case.params
     seed_everything(p["data_seed"])

@@ -23,6 +23,7 @@ from saltlab.data.preprocess import (
     PAD_BEFORE,
     from_network_output,
     masks_to_network,
+    standardize_images,
     to_network_input,
 )
 from saltlab.data.rle import rle_decode, rle_encode
@@ -59,6 +60,7 @@ __all__ = [
     "rle_encode",
     "stratified_split",
     "synthesize",
+    "standardize_images",
     "to_network_input",
     "write_dataset",
 ]
