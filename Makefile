@@ -2,10 +2,7 @@
 # Every target that needs Python creates .venv and installs the package on
 # first use; it reinstalls only when pyproject.toml changes.
 
-PYTHON ?= python3
-VENV := .venv
-PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+include mk/venv.mk
 IMPL ?= assignment
 Q ?=
 DATA ?=
@@ -13,26 +10,9 @@ SUBMISSIONS ?=
 OUT ?= out/grades
 GRADE_ARGS ?=
 PRESET ?= quick
-export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
-export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test check stubs fixtures data inspect-data bench bench-grade release grade submit demo notebooks experiments clean
-
-help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else f"Python 3.10 to 3.12 is needed, found {sys.version.split()[0]}")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing the package and its dependencies into $(VENV) (first run only)..."
-	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1
-	@$(PY) -m pip install -e . >> $(VENV)/install.log 2>&1 || (tail -30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log"; exit 1)
-	@$(PY) -c 'import saltlab, keras, tensorflow, skimage, nbgrader' || (echo "install failed"; exit 1)
-	@touch $(STAMP)
-
-setup: $(STAMP) ## create .venv and install (done automatically by the other targets)
+.PHONY: test check stubs fixtures data inspect-data bench bench-grade release grade submit demo notebooks experiments clean
 
 test: $(STAMP) ## run the public graders on your assignment/ (IMPL=solutions|<folder>, Q=<question>)
 	@$(PY) -m pytest tests -q -rN --impl "$(IMPL)" $(if $(Q),--question "$(Q)")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .core import Case, Check, Verdict, first_difference, register
+from .core import Case, Check, Verdict, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers, format_ops, normalized_ops, random_weights, set_weights_by_role
 
 NUMERIC_RTOL, NUMERIC_ATOL = 1e-5, 1e-5
@@ -96,13 +96,8 @@ def probe_numerics(impl, case):
 
 
 def verdict_numerics(case, got, expected):
-    y, want = np.asarray(got["y"]), np.asarray(expected["y"])
-    if y.shape != want.shape:
-        return Verdict(False, f"conv_block on {case.describe()}: output shape {y.shape}, expected {want.shape}")
-    if np.allclose(y, want, rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL):
-        return Verdict(True)
-    return Verdict(False, f"conv_block on {case.describe()} with the reference's weights: "
-                          + first_difference(y, want, rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL))
+    return compare_arrays(f"conv_block on {case.describe()} with the reference's weights", got["y"], expected["y"],
+                          rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL)
 
 
 # --- names ------------------------------------------------------------------

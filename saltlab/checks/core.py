@@ -217,6 +217,25 @@ def call_capturing(function, *args, **kwargs):
     return {"raised": None, "value": value}
 
 
+def compare_arrays(what, got, expected, *, rtol, atol, note=""):
+    """Verdict of an array answer: same shape, and close to ``rtol``/``atol``.
+
+    Parameters
+    ----------
+    what : str
+        Names the call and the case (``"conv_block on case 9x9x6-f5-k5-bn (...)"``).
+    got, expected : array_like
+    note : str, optional
+        Appended to a failure message (a diagnosis of a common mistake).
+    """
+    got, expected = np.asarray(got), np.asarray(expected)
+    if got.shape != expected.shape:
+        return Verdict(False, f"{what}: output shape {got.shape}, expected {expected.shape}")
+    if np.allclose(got, expected, rtol=rtol, atol=atol):
+        return Verdict(True)
+    return Verdict(False, f"{what}: {first_difference(got, expected, rtol=rtol, atol=atol)}{note}")
+
+
 def first_difference(got, expected, *, rtol, atol):
     """Describe where two arrays differ: index, got, expected. Shapes must match."""
     got = np.asarray(got, dtype=float)
