@@ -10,8 +10,9 @@ from saltlab.demo import DEFAULT, QUICK
 
 
 def test_default_configuration_is_the_measured_one():
-    # Measured under 5 minutes on 2 CPU cores with these values (see the report).
-    assert (DEFAULT.n_images, DEFAULT.epochs, DEFAULT.base_filters, DEFAULT.depth) == (400, 5, 16, 4)
+    # Measured under 5 minutes on 2 CPU cores with these values (see DEFAULT's docstring).
+    assert (DEFAULT.n_images, DEFAULT.epochs, DEFAULT.base_filters, DEFAULT.depth) == (400, 6, 16, 4)
+    assert (DEFAULT.batchnorm, DEFAULT.loss) == (False, "bce_dice")
     assert QUICK.epochs == 1 and QUICK.n_images < DEFAULT.n_images
 
 
@@ -38,6 +39,7 @@ def test_quick_demo_writes_report_metrics_and_figures(tmp_path):
         assert (out / png).stat().st_size > 5000, png
         assert f"]({png})" in report
     assert "| threshold | IoU | Dice | precision | recall | TGS metric |" in report
+    assert "soft Dice" in report and metrics["config"]["loss"] == "bce_dice"
 
 
 def test_missing_data_folder_is_named(tmp_path, capsys):

@@ -118,6 +118,7 @@ def test_quick_preset_runs_then_resumes(tmp_path, small_dataset):
     summary = (out / "summary.md").read_text()
     for heading in ("Question 1", "Question 2", "Question 3", "Question 4"):
         assert heading in summary
+    assert "soft Dice" in summary  # the loss, and why it is not the course's BCE alone
     for png in ("comparison.png", "cost.png", "strategies.png", "precision_recall.png"):
         assert (out / png).stat().st_size > 5000, png
     assert json.loads((out / "config.json").read_text())["name"] == "quick"
@@ -136,3 +137,11 @@ def test_resume_refuses_a_different_configuration(tmp_path):
     check_config(tmp_path, get_preset("quick"))
     with pytest.raises(ResultsMismatchError, match="input_size"):
         check_config(tmp_path, get_preset("quick", input_size=128))
+    with pytest.raises(ResultsMismatchError, match="loss"):
+        check_config(tmp_path, get_preset("quick", loss="bce"))
+
+
+def test_presets_train_with_bce_dice():
+    # Short CPU runs: BCE alone left most quick variants predicting no salt (IoU 0).
+    assert {p.loss for p in PRESETS.values()} == {"bce_dice"}
+    assert PRESETS["quick"].batchnorm is False

@@ -231,6 +231,7 @@ def load_trained(out, variant, seed, *, impl=None):
     config["fcn_dilations"] = tuple(config["fcn_dilations"])
     config["seeds"] = tuple(config["seeds"])
     config["variants"] = None if config.get("variants") is None else tuple(config["variants"])
+    config.setdefault("loss", "bce")  # folders written before the loss was a preset field
     preset = Preset(**config)
     model = VARIANTS[variant].build(preset, impl=load_implementation(impl or default_impl()))
     model.load_weights(str(weights))
@@ -258,6 +259,7 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
         epochs=preset.epochs,
         batch_size=preset.batch_size,
         learning_rate=preset.learning_rate,
+        loss=preset.loss,
         checkpoint_path=weights,
         seed=seed,
         verbose=verbose,
