@@ -96,10 +96,12 @@ PRESETS = {
                   "maxpool-min", "fcn"),
         seeds=(0, 1),
         loss="bce_dice",
-        # Measured: 8 epochs, 493 s in all with other work loading the 2 cores
-        # (load average 1.4 -> 4.6); validation IoU 0.72-0.88 for every run.
-        # 6 epochs took 293 s (load 1.7-3.7) but left IoU 0.59-0.83.
-        expected_time="6 to 8 minutes on 2 CPU cores (14 trainings of 20 to 60 s)",
+        # Measured with other work loading the 2 cores: 493 s in all (load
+        # average 1.4 -> 4.6) and 549 s (load 3.2-4.1), identical scores both
+        # times: validation IoU 0.72-0.88 for every run. 6 epochs took 293 s
+        # (load 1.7-3.7) but left IoU 0.59-0.83.
+        expected_time=("6 to 9 minutes on 2 CPU cores (14 trainings of 20 to 60 s; 8-9 min measured "
+                       "with the machine shared, load average ~4)"),
     ),
     "full": Preset(
         name="full",
