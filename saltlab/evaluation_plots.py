@@ -31,7 +31,7 @@ def plot_learning_curves(history, *, title=None, path=None):
     """
     if "loss" not in history or "val_loss" not in history:
         raise ValueError(f"plot_learning_curves: history needs 'loss' and 'val_loss', got {sorted(history)}")
-    panels = [("loss", "binary cross-entropy")]
+    panels = [("loss", "training loss (as compiled)")]
     if "accuracy" in history and "val_accuracy" in history:
         panels.append(("accuracy", "pixel accuracy"))
     fig = Figure(figsize=(4.2 * len(panels), 3.4))
