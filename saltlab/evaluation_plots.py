@@ -5,10 +5,10 @@ matplotlib ``Figure`` without pyplot's global state (safe under Agg, in tests
 and notebooks), returns it, and saves it as PNG when ``path`` is given.
 """
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
+
+from .plots import save_figure
 
 MARK_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")
 
@@ -51,7 +51,7 @@ def plot_learning_curves(history, *, title=None, path=None):
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -99,7 +99,7 @@ def plot_precision_recall(curve, *, marks=None, title=None, path=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -134,7 +134,7 @@ def plot_threshold_scores(curve, *, marks=None, title=None, path=None):
     ax.legend(fontsize=7, ncol=2)
     ax.set_title(title or "scores of salt pixels by threshold (validation)", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -177,7 +177,7 @@ def plot_variant_comparison(rows, *, metrics=("iou", "tgs_metric"), labels=None,
     axes[0].set_yticklabels(names, fontsize=8)
     fig.suptitle(title or "validation scores: mean ± std over seeds (grey dots: single seeds)", fontsize=9)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -219,7 +219,7 @@ def plot_cost(rows, *, path=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -254,12 +254,5 @@ def plot_strategies(rows, *, path=None):
     ax.legend(fontsize=7)
     ax.margins(0.15)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path, dpi=110)
     return fig
-
-
-def _save(fig, path):
-    if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)

@@ -86,7 +86,7 @@ def plot_examples(images, masks, *, pred_masks=None, ncols=8, title=None,
     legend = "green: true salt" + ("  magenta dashed: predicted" if preds is not None else "")
     fig.text(0.5, 0.005, legend, ha="center", va="bottom", fontsize=7)
     fig.tight_layout(rect=(0, 0.02, 1, 0.95 if title else 1))
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -121,7 +121,7 @@ def plot_coverage_histogram(masks, *, path=None):
         fontsize=9,
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -138,8 +138,9 @@ def _squeeze(array, name):
     return array
 
 
-def _save(fig, path):
+def save_figure(fig, path, *, dpi=100):
+    """Save ``fig`` to ``path`` (parent folders created); do nothing when ``path`` is None."""
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=dpi)
