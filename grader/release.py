@@ -23,7 +23,7 @@ from saltlab.paths import REPO_ROOT, SOLUTIONS_DIR
 BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
-INCLUDE = ("assignment", "tests", "saltlab", "data/README.md", "pyproject.toml", "mk")
+INCLUDE = ("assignment", "tests", "saltlab", "data/README.md", "pyproject.toml", "mk", "conftest.py")
 EXCLUDE_NAMES = {"__pycache__", ".ipynb_checkpoints", "bench.py", "stubgen.py"}
 """Instructor-only tools left out of the support package: the stub generator and
 the graders' benchmark (both need solutions/)."""

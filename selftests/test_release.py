@@ -30,7 +30,7 @@ def _make_test(bundle, *args):
 
 def test_bundle_holds_what_a_student_needs_and_nothing_else(bundle):
     names = {p.name for p in bundle.iterdir()}
-    assert names == {"assignment", "tests", "saltlab", "data", "pyproject.toml", "Makefile", "README.md", ".gitignore", "mk"}
+    assert names == {"assignment", "tests", "saltlab", "data", "pyproject.toml", "Makefile", "README.md", ".gitignore", "mk", "conftest.py"}
     assert (bundle / "tests" / "rubric.toml").is_file() and list((bundle / "tests" / "fixtures").glob("*.npz"))
     assert not list(bundle.rglob("solutions")) and not list(bundle.rglob("hidden_cases.py"))
     assert not (bundle / "saltlab" / "stubgen.py").exists()

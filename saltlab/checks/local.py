@@ -1,6 +1,6 @@
 """Run checks in this process, with the reference's answers read from the fixtures.
 
-This is how the public tests run (``tests/conftest.py``): the student's own
+This is how the public tests run (:mod:`.pytest_plugin`): the student's own
 code, in the student's own process, which is fine for self-assessment. The
 instructor's grader never does this with a submission (see ``grader/``).
 """

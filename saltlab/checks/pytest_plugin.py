@@ -1,5 +1,8 @@
 """The public graders' pytest plugin: implementation choice, points, the score table.
 
+Loaded by the repository's root ``conftest.py`` (so ``pytest --impl ...`` is
+understood from the root, by plain ``pytest`` as by ``make test``).
+
 Options
 -------
 --impl {assignment, solutions, <folder>}
@@ -15,12 +18,11 @@ import os
 
 import pytest
 
-import saltlab  # noqa: F401  (silences TensorFlow before anything imports it)
-from saltlab.checks.core import get_check
-from saltlab.checks.fixtures import FixtureError
-from saltlab.checks.local import run_check_locally
-from saltlab.checks.rubric import load_rubric
-from saltlab.impl import ImplementationError, load_implementation
+from ..impl import ImplementationError, load_implementation
+from .core import get_check
+from .fixtures import FixtureError
+from .local import run_check_locally
+from .rubric import load_rubric
 
 
 def pytest_addoption(parser):
