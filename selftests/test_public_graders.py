@@ -105,8 +105,9 @@ def test_untouched_stubs_fail_every_test_with_one_line(tmp_path):
 
 
 def test_question_option_selects_one_question():
+    """Plain `pytest` from the repository root (no path): testpaths and the plugin's options."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "-q", "-rN", "--impl", "solutions", "--question", "metrics"],
+        [sys.executable, "-m", "pytest", "-q", "-rN", "--impl", "solutions", "--question", "metrics"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
