@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .impl import default_implementation, load_implementation, require_implementation
 from .paths import OUT_DIR
 
 
@@ -85,18 +86,18 @@ def _step(number, text):
     print(f"\n[{number}/{N_STEPS}] {text}", flush=True)
 
 
-def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
+def run_demo(config=DEFAULT, *, impl, data=None, out=None):
     """Train, evaluate, choose the threshold and write the report.
 
     Parameters
     ----------
     config : DemoConfig, optional
+    impl : saltlab.impl.Implementation
+        Whose blocks and metrics (:func:`main` loads ``solutions`` when present).
     data : str or pathlib.Path, optional
         Kaggle-layout folder; ``None``: ``data/synthetic`` (generated if absent).
     out : str or pathlib.Path, optional
         Report folder (default ``out/demo``).
-    impl : str, path or Implementation, optional
-        Whose blocks and metrics (default: ``solutions`` when present).
 
     Returns
     -------
@@ -104,30 +105,24 @@ def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
         What ``metrics.json`` holds: ``config``, ``data``, ``model``,
         ``threshold``, ``at_0.5``, ``at_threshold``, ``timings_seconds``.
     """
-    from .data import stratified_split
-    from .evaluation_plots import plot_learning_curves, plot_precision_recall, plot_threshold_scores
-    from .experiments import (
-        default_impl, draw_subset, evaluate_probabilities, load_data, precision_recall_curve, to_image_grid,
-        to_network,
-    )
-    from .impl import load_implementation
-    from .plots import plot_examples
+    from .data import load_data, network_arrays, to_image_grid
+    from .evaluation import evaluate_probabilities, precision_recall_curve
+    from .plots import plot_examples, plot_learning_curves, plot_precision_recall, plot_threshold_scores
 
     out = Path(out) if out is not None else OUT_DIR / "demo"
     out.mkdir(parents=True, exist_ok=True)
-    impl = load_implementation(impl or default_impl())
+    impl = require_implementation(impl, "run_demo")
     timings = {}
     clock = time.perf_counter()
     start = clock
 
     _step(1, "Data: loading the seismic images and salt masks" + ("" if data else " (generating them if absent)"))
-    saltset = load_data(data)
-    subset = draw_subset(saltset.masks, config.n_images, seed=config.seed)
-    images, masks = saltset.images[subset], saltset.masks[subset]
-    train_idx, val_idx = stratified_split(masks, val_fraction=0.2, seed=config.seed)
-    x, y = to_network(images, masks, 128)
-    print(f"      using {len(subset)} images: {len(train_idx)} to train, {len(val_idx)} to validate "
-          f"(coverage-stratified); {np.mean(masks.reshape(len(masks), -1).max(1) == 0):.0%} have no salt")
+    arrays = network_arrays(load_data(data), n_images=config.n_images, val_fraction=0.2, input_size=128,
+                            seed=config.seed)
+    n_train, n_val = len(arrays["x_train"]), len(arrays["x_val"])
+    empty = np.mean([mask.max() == 0 for part in ("masks_train", "masks_val") for mask in arrays[part]])
+    print(f"      using {n_train + n_val} images: {n_train} to train, {n_val} to validate "
+          f"(coverage-stratified); {empty:.0%} have no salt")
     timings["data"] = time.perf_counter() - clock
 
     _step(2, f"Model: the U-Net assembled from the {impl.label!r} blocks")
@@ -142,11 +137,11 @@ def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
     print(f"      {model.count_params():,} parameters; 128x128x1 -> {bottleneck[1]}x{bottleneck[2]}x{bottleneck[3]} "
           "at the bottleneck -> 128x128x1")
 
-    _step(3, f"Training: {config.epochs} epochs of {len(train_idx)} images, batch {config.batch_size}, "
+    _step(3, f"Training: {config.epochs} epochs of {n_train} images, batch {config.batch_size}, "
              f"Adam {config.learning_rate:g} (Keras's progress bar below)")
     weights = out / "unet.weights.h5"
     history = train_model(
-        model, (x[train_idx], y[train_idx]), (x[val_idx], y[val_idx]), epochs=config.epochs,
+        model, (arrays["x_train"], arrays["y_train"]), (arrays["x_val"], arrays["y_val"]), epochs=config.epochs,
         batch_size=config.batch_size, learning_rate=config.learning_rate, checkpoint_path=weights,
         loss=config.loss, seed=config.seed, verbose=1,
     )
@@ -155,14 +150,14 @@ def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
 
     _step(4, "Evaluation on the validation images (101x101 grid, padding cropped away)")
     clock = time.perf_counter()
-    truth = masks[val_idx]
-    probs = to_image_grid(predict_probabilities(model, x[val_idx]))
-    at_half = evaluate_probabilities(truth, probs, threshold=0.5, impl=impl)
+    truth = arrays["masks_val"]
+    probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
+    at_half = evaluate_probabilities(truth, probs, impl=impl, threshold=0.5)
     print("      at threshold 0.5: " + ", ".join(f"{k} {v:.3f}" for k, v in at_half.items()))
 
     _step(5, "Threshold: find_best_threshold (F1 of salt pixels) on the validation probabilities")
     threshold, best_f1 = impl.find_best_threshold(truth, probs, metric="f1")
-    at_best = evaluate_probabilities(truth, probs, threshold=threshold, impl=impl)
+    at_best = evaluate_probabilities(truth, probs, impl=impl, threshold=threshold)
     print(f"      chosen threshold {threshold:.2f} (F1 {best_f1:.3f}): "
           + ", ".join(f"{k} {v:.3f}" for k, v in at_best.items()))
     curve = precision_recall_curve(truth, probs)
@@ -172,7 +167,7 @@ def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
     clock = time.perf_counter()
     plot_learning_curves(history, title="U-Net training (demo)", path=out / "learning_curves.png")
     shown = _pick_examples(truth, 16, seed=config.seed)
-    plot_examples(images[val_idx][shown], truth[shown], pred_masks=probs[shown] >= threshold, ncols=8,
+    plot_examples(arrays["images_val"][shown], truth[shown], pred_masks=probs[shown] >= threshold, ncols=8,
                   title=f"validation images: true salt (green) and predicted at t={threshold:.2f} (magenta)",
                   path=out / "predictions.png")
     marks = {"0.5": 0.5, "chosen": threshold}
@@ -182,8 +177,7 @@ def run_demo(config=DEFAULT, *, data=None, out=None, impl=None):
     timings["total"] = time.perf_counter() - start
     metrics = {
         "config": dataclasses.asdict(config),
-        "data": {"folder": str(data) if data else "data/synthetic", "n_train": int(len(train_idx)),
-                 "n_val": int(len(val_idx))},
+        "data": {"folder": str(data) if data else "data/synthetic", "n_train": n_train, "n_val": n_val},
         "model": {"impl": impl.label, "params": int(model.count_params()),
                   "epochs_run": len(history["loss"]), "best_val_loss": float(min(history["val_loss"]))},
         "threshold": float(threshold),
@@ -214,18 +208,11 @@ def _pick_examples(masks, n, *, seed):
     return np.sort(np.unique(picks))
 
 
-_LOSS_LABELS = {
-    "bce": "binary cross-entropy (the course's loss)",
-    "bce_dice": "binary cross-entropy + soft Dice (the course uses BCE alone; the Dice term makes a "
-                "few-minute CPU run leave the 'no salt' plateau)",
-}
-
-
 def _write_report(path, metrics):
-    from .experiments import METRIC_NAMES
-    from .report import figure_link, markdown_table
+    from .evaluation import METRIC_LABELS, METRIC_NAMES
+    from .markdown import figure_link, markdown_table
+    from .training import LOSS_LABELS
 
-    labels = {"iou": "IoU", "dice": "Dice", "precision": "precision", "recall": "recall", "tgs_metric": "TGS metric"}
     c, t = metrics["config"], metrics["timings_seconds"]
     rows = [
         ["0.5"] + [f"{metrics['at_0.5'][m]:.3f}" for m in METRIC_NAMES],
@@ -243,7 +230,7 @@ def _write_report(path, metrics):
                         f"depth {c['depth']}, batch norm {'on' if c['batchnorm'] else 'off'}, "
                         f"{metrics['model']['params']:,} parameters"],
             ["training", f"{metrics['model']['epochs_run']} epochs, batch {c['batch_size']}, Adam "
-                         f"{c['learning_rate']:g}, {_LOSS_LABELS.get(c['loss'], c['loss'])}, seed {c['seed']}; "
+                         f"{c['learning_rate']:g}, {LOSS_LABELS.get(c['loss'], c['loss'])}, seed {c['seed']}; "
                          "best weights kept"],
             ["time", f"{t['total']:.0f} s in all (data {t['data']:.0f} s, training {t['training']:.0f} s, "
                      f"evaluation {t['evaluation']:.0f} s, report {t['report']:.0f} s) on {metrics['machine']}"],
@@ -253,7 +240,7 @@ def _write_report(path, metrics):
         "(a false alarm costs a needless change of drilling plan); recall: the share of the salt found (a miss "
         "means drilling into salt unprepared). IoU, Dice, precision and recall pool all pixels of the "
         "validation images; the TGS metric scores each image over IoU thresholds 0.5 to 0.95 and averages.\n",
-        markdown_table(["threshold"] + [labels[m] for m in METRIC_NAMES],
+        markdown_table(["threshold"] + [METRIC_LABELS[m] for m in METRIC_NAMES],
                        rows),
         "\nThe threshold is chosen on the same validation images it is scored on, so the second row is "
         "optimistic.\n",
@@ -281,7 +268,8 @@ def main(argv=None):
     config = QUICK if args.quick else DEFAULT
     config = dataclasses.replace(config, **{k: v for k, v in (("epochs", args.epochs), ("n_images", args.n)) if v})
     try:
-        run_demo(config, data=args.data, out=args.out, impl=args.impl)
+        run_demo(config, impl=load_implementation(args.impl or default_implementation()), data=args.data,
+                 out=args.out)
     except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

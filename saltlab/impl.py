@@ -7,6 +7,11 @@ The graders, the model builder and the experiments never import
 - ``"assignment"``: the student's package (the default everywhere);
 - ``"solutions"``: the reference (instructors only; absent from the student bundle);
 - the path of any folder laid out like ``assignment/`` (one student's submission).
+
+Each entry point (a command line, a notebook, a pytest session, the grader's
+worker) calls :func:`load_implementation` once and hands the
+:class:`Implementation` down; the model builders and the evaluation take it
+as an object and never load one themselves.
 """
 
 import hashlib
@@ -77,6 +82,35 @@ class Implementation:
         if name in GRADED_FUNCTIONS:
             return self.function(name)
         raise AttributeError(name)
+
+
+def default_implementation():
+    """The implementation an entry point uses when none is named.
+
+    Returns
+    -------
+    spec : {'solutions', 'assignment'}
+        ``"solutions"`` when the reference is present (instructors),
+        ``"assignment"`` otherwise (the student bundle has no ``solutions/``).
+    """
+    return "solutions" if (SOLUTIONS_DIR / "blocks.py").is_file() else "assignment"
+
+
+def require_implementation(impl, caller):
+    """Return ``impl`` if it is a loaded :class:`Implementation`, else raise.
+
+    Raises
+    ------
+    TypeError
+        Naming ``caller`` and what it received (a name or a path must be
+        loaded first, at the entry point).
+    """
+    if not isinstance(impl, Implementation):
+        raise TypeError(
+            f"{caller}: impl must be an Implementation, got {impl!r}; "
+            "load it once with saltlab.impl.load_implementation(...) and pass the result"
+        )
+    return impl
 
 
 def resolve_folder(spec):

@@ -1,11 +1,12 @@
 """Model assembly: the course's U-Net and a full-resolution FCN.
 
-Both builders take the implementation whose blocks they assemble (see
-:mod:`saltlab.impl`), so one builder serves the student's ``assignment``,
-the reference ``solutions`` and every submission the grader loads.
+Both builders take the implementation whose blocks they assemble, loaded
+once by the caller (:func:`saltlab.impl.load_implementation`), so one builder
+serves the student's ``assignment``, the reference ``solutions`` and every
+submission the grader loads.
 """
 
-from .impl import load_implementation
+from .impl import require_implementation
 
 MERGE_CHOICES = ("none", "concat", "add", "max", "min")
 
@@ -19,7 +20,7 @@ def build_unet(
     merge="concat",
     batchnorm=False,
     dropout=0.0,
-    impl="assignment",
+    impl,
 ):
     """The course's U-Net, assembled from an implementation's graded blocks.
 
@@ -50,8 +51,8 @@ def build_unet(
         Passed to every ``conv_block``.
     dropout : float, optional
         Dropout rate after each downsampling and each merge; 0 disables it.
-    impl : str, path or Implementation, optional
-        Whose blocks to assemble (default ``"assignment"``).
+    impl : saltlab.impl.Implementation
+        Whose blocks to assemble.
 
     Returns
     -------
@@ -63,11 +64,21 @@ def build_unet(
     ------
     ValueError
         For an unknown ``merge`` or an input size not divisible by ``2**depth``.
+    TypeError
+        If ``impl`` is not a loaded implementation.
+
+    Examples
+    --------
+    >>> from saltlab.impl import default_implementation, load_implementation
+    >>> impl = load_implementation(default_implementation())
+    >>> model = build_unet((64, 64, 1), base_filters=4, depth=3, impl=impl)
+    >>> model.output.shape, model.get_layer("bottleneck_relu2").output.shape
+    ((None, 64, 64, 1), (None, 8, 8, 32))
     """
     import keras
     from keras import layers
 
-    impl = load_implementation(impl)
+    impl = require_implementation(impl, "build_unet")
     if merge not in MERGE_CHOICES:
         raise ValueError(f"build_unet: merge must be one of {list(MERGE_CHOICES)}, got {merge!r}")
     height, width = input_shape[:2]
@@ -109,7 +120,7 @@ def build_fcn(
     filters=48,
     dilation_rates=(1, 1, 2, 4, 8, 16, 1),
     batchnorm=False,
-    impl="assignment",
+    impl,
 ):
     """A fully convolutional network that keeps full resolution in every layer.
 
@@ -130,8 +141,8 @@ def build_fcn(
         One dilated 3x3 convolution per entry, after the stem.
     batchnorm : bool, optional
         Passed to the stem ``conv_block``.
-    impl : str, path or Implementation, optional
-        Whose ``conv_block`` to use as the stem (default ``"assignment"``).
+    impl : saltlab.impl.Implementation
+        Whose ``conv_block`` to use as the stem.
 
     Returns
     -------
@@ -147,7 +158,7 @@ def build_fcn(
     import keras
     from keras import layers
 
-    impl = load_implementation(impl)
+    impl = require_implementation(impl, "build_fcn")
     inputs = keras.Input(input_shape, name="image")
     x = impl.conv_block(inputs, filters, batchnorm=batchnorm, name="stem")
     for index, rate in enumerate(dilation_rates, start=1):

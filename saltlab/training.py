@@ -44,6 +44,13 @@ def bce_dice_loss(y_true, y_prob):
 LOSSES = {"bce": "binary_crossentropy", "bce_dice": bce_dice_loss}
 """Losses by name: ``"bce"`` is the course's, ``"bce_dice"`` trains faster in short runs."""
 
+LOSS_LABELS = {
+    "bce": "binary cross-entropy (the course's loss)",
+    "bce_dice": ("binary cross-entropy + soft Dice (the course's recipe is BCE alone; in runs of a few epochs "
+                 "on a CPU the Dice term gets the network off the 'no salt anywhere' plateau)"),
+}
+"""How reports describe each of :data:`LOSSES`."""
+
 
 def course_callbacks(checkpoint_path=None, *, lr_patience=LR_PATIENCE, stop_patience=STOP_PATIENCE):
     """The course's callbacks: LR reduction, early stopping, best-weights checkpoint.

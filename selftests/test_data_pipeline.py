@@ -213,3 +213,41 @@ def test_standardized_input_has_zero_mean_unit_variance_per_image():
     constant = data.images.reshape(6, -1).std(axis=1) == 0
     np.testing.assert_allclose(means, 0.0, atol=1e-5)
     np.testing.assert_allclose(stds[~constant], 1.0, rtol=1e-4)
+
+
+def test_to_network_at_64_and_back_keeps_the_image_grid():
+    from saltlab.data import to_image_grid, to_network
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (2, 101, 101), dtype=np.uint8)
+    masks = np.zeros((2, 101, 101), dtype=np.uint8)
+    masks[:, 50:] = 1
+    x, y = to_network(images, masks, 64)
+    assert x.shape == y.shape == (2, 64, 64, 1) and x.dtype == np.float32
+    back = to_image_grid(y)
+    assert back.shape == (2, 101, 101)
+    # Half-resolution round trip: the mask comes back except near its edge.
+    assert np.mean((back >= 0.5) == masks) > 0.97
+    x128, y128 = to_network(images, masks, 128)
+    np.testing.assert_array_equal(to_image_grid(y128), masks.astype(np.float32))
+
+
+def test_resize_for_check_shapes_and_standardisation():
+    from saltlab.data import resize_for_check, synthesize
+
+    data = synthesize(4, seed=0)
+    x, y = resize_for_check(data.images, data.masks, 64)
+    assert x.shape == (4, 64, 64, 1) and x.dtype == np.float32
+    assert y.shape == (4, 64, 64) and y.dtype == np.uint8 and set(np.unique(y)) <= {0, 1}
+    np.testing.assert_allclose(x.mean(axis=(1, 2, 3)), 0.0, rtol=0, atol=1e-5)
+
+
+def test_network_arrays_split_one_sample_the_same_way_every_time():
+    from saltlab.data import network_arrays, synthesize
+
+    saltset = synthesize(30, seed=1)
+    first = network_arrays(saltset, n_images=20, val_fraction=0.25, input_size=128, seed=0)
+    again = network_arrays(saltset, n_images=20, val_fraction=0.25, input_size=128, seed=0)
+    assert first["x_train"].shape == (15, 128, 128, 1) and first["masks_val"].shape == (5, 101, 101)
+    for key in first:
+        np.testing.assert_array_equal(first[key], again[key])

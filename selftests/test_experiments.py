@@ -9,22 +9,20 @@ import time
 import numpy as np
 import pytest
 
-from saltlab.experiments import (
-    PRESETS,
-    VARIANTS,
-    clean_masks,
-    get_preset,
-    precision_recall_curve,
-    select_variants,
-    to_image_grid,
-    to_network,
-)
-from saltlab.report import compare, format_mean_std, markdown_table
+from saltlab.data import SUPPORTED_SIZES
+from saltlab.experiments import PRESETS, REFERENCE, VARIANTS, get_preset, select_variants
+from saltlab.models import MERGE_CHOICES
+from saltlab.training import LOSSES
 
 
-def test_variants_cover_the_four_questions():
-    assert len(VARIANTS) == 11
-    assert {v.merge for v in VARIANTS.values() if v.kind == "unet"} == {"none", "concat", "add", "max", "min"}
+def test_variants_cover_every_unet_option_and_the_four_questions():
+    unets = [v for v in VARIANTS.values() if v.kind == "unet"]
+    # Every combination of the builder's options, once, named after it.
+    assert sorted((v.downsample, v.merge) for v in unets) == sorted(
+        (d, m) for d in ("maxpool", "stride") for m in MERGE_CHOICES)
+    assert all(v.name == f"{v.downsample}-{v.merge}" for v in unets)
+    assert [v.name for v in VARIANTS.values() if v.kind != "unet"] == ["fcn"]
+    assert VARIANTS[REFERENCE].questions == "Q1 Q2 Q3 Q4"
     quick = select_variants(PRESETS["quick"].variants)
     questions = " ".join(v.questions for v in quick)
     for q in ("Q1", "Q2", "Q3", "Q4"):
@@ -38,55 +36,6 @@ def test_get_preset_overrides_and_rejects_unknown():
     assert get_preset("quick", seeds=None).seeds == PRESETS["quick"].seeds
     with pytest.raises(ValueError, match="unknown preset"):
         get_preset("medium")
-
-
-def test_to_network_at_64_and_back_keeps_the_image_grid():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (2, 101, 101), dtype=np.uint8)
-    masks = np.zeros((2, 101, 101), dtype=np.uint8)
-    masks[:, 50:] = 1
-    x, y = to_network(images, masks, 64)
-    assert x.shape == y.shape == (2, 64, 64, 1) and x.dtype == np.float32
-    back = to_image_grid(y)
-    assert back.shape == (2, 101, 101)
-    # Half-resolution round trip: the mask comes back except near its edge.
-    assert np.mean((back >= 0.5) == masks) > 0.97
-    x128, y128 = to_network(images, masks, 128)
-    np.testing.assert_array_equal(to_image_grid(y128), masks.astype(np.float32))
-
-
-def test_precision_recall_curve_matches_direct_counts(reference):
-    rng = np.random.default_rng(1)
-    truth = rng.integers(0, 2, (3, 20, 20))
-    probs = np.clip(truth * 0.6 + rng.random((3, 20, 20)) * 0.5, 0, 1)
-    curve = precision_recall_curve(truth, probs)
-    for k in (0, 30, 49, 70, 98):
-        t = curve["threshold"][k]
-        pred = (probs >= t).astype(int)
-        # Expected values: the reference's graded precision and recall at the same threshold.
-        np.testing.assert_allclose(curve["precision"][k], reference.precision(truth, pred), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(curve["recall"][k], reference.recall(truth, pred), rtol=0, atol=1e-12)
-
-
-def test_clean_masks_removes_specks_and_fills_holes():
-    mask = np.zeros((1, 30, 30), dtype=np.uint8)
-    mask[0, 5:25, 5:25] = 1
-    mask[0, 10, 10] = 0
-    mask[0, 0, 29] = 1
-    cleaned = clean_masks(mask, min_object=5, max_hole=5)
-    assert cleaned.dtype == np.uint8
-    assert cleaned[0, 10, 10] == 1 and cleaned[0, 0, 29] == 0
-    assert cleaned.sum() == 400
-
-
-def test_report_helpers():
-    assert format_mean_std([0.5]) == "0.500"
-    assert format_mean_std([0.5, 0.7]) == "0.600 ± 0.141"
-    assert "within noise" in compare("a", [0.50, 0.60], "b", [0.52, 0.58])
-    assert "larger than the spread" in compare("a", [0.90, 0.91], "b", [0.50, 0.51])
-    assert "one seed" in compare("a", [0.9], "b", [0.5])
-    table = markdown_table(["x", "y"], [["a", 1]])
-    assert table.splitlines()[1] == "| --- | ---: |"
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +110,12 @@ def test_resume_refuses_a_different_configuration(tmp_path):
         check_config(tmp_path, get_preset("quick", loss="bce"))
 
 
-def test_presets_train_with_bce_dice():
-    # Short CPU runs: BCE alone left most quick variants predicting no salt (IoU 0).
-    assert {p.loss for p in PRESETS.values()} == {"bce_dice"}
-    assert PRESETS["quick"].batchnorm is False
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_is_runnable(name):
+    """What run_experiments needs of a preset, checked before hours of training find out."""
+    preset = PRESETS[name]
+    assert preset.name == name
+    assert preset.loss in LOSSES and preset.input_size in SUPPORTED_SIZES
+    assert preset.input_size % 2**preset.depth == 0, "the U-Net halves the input depth times"
+    assert select_variants(preset.variants) and len(preset.seeds) == len(set(preset.seeds)) >= 1
+    assert 0 < preset.val_fraction < 1 and preset.epochs >= 1 and preset.expected_time

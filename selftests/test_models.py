@@ -50,5 +50,13 @@ def test_builders_use_the_given_implementation(tmp_path):
     from saltlab.impl import load_implementation
 
     impl = load_implementation(build_mutant("conv_block_valid_padding", tmp_path / "m"))
-    with pytest.raises(Exception):
-        build_unet((32, 32, 1), base_filters=4, depth=2, impl=impl)  # 'valid' shrinks maps: shapes can't merge
+    # 'valid' padding shrinks the maps: the decoder's and the encoder's shapes cannot merge.
+    with pytest.raises(ValueError, match="(?i)shape"):
+        build_unet((32, 32, 1), base_filters=4, depth=2, impl=impl)
+
+
+def test_builders_take_a_loaded_implementation_not_a_name():
+    with pytest.raises(TypeError, match="build_unet: impl must be an Implementation, got 'solutions'"):
+        build_unet(impl="solutions")
+    with pytest.raises(TypeError, match="build_fcn: impl must be an Implementation"):
+        build_fcn(impl=None)

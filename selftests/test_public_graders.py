@@ -15,7 +15,7 @@ from saltlab.impl import load_implementation
 from saltlab.paths import REPO_ROOT
 
 from mutants import MUTANTS, build_mutant, overlay
-from saltlab.checks.local import score_locally
+from saltlab.checks.in_process import score_locally
 
 UNUSUAL = Path(__file__).parent / "unusual"
 

@@ -12,7 +12,14 @@ process, with the reference computed live and hidden cases of its own.
 
 Modules: :mod:`.core` (Case, Check, Verdict, the registry), :mod:`.plaindata`
 (the only data format that crosses between probe and verdict), one module per
-graded function, :mod:`.fixtures` (``make fixtures``), :mod:`.rubric`.
+graded function (``<function>_checks.py``, gathered by :mod:`.all_checks`),
+:mod:`.fixtures` (``make fixtures``), :mod:`.rubric`, :mod:`.in_process`
+(the public tests' runner) and :mod:`.pytest_plugin`.
+
+Importing the package registers every check: the imports run one way,
+``__init__`` -> ``all_checks`` -> ``<function>_checks`` -> ``core``, and
+``core`` imports none of them.
 """
 
+from . import all_checks  # noqa: F401  (registers every check in core.REGISTRY)
 from .core import REGISTRY, Case, Check, Outcome, Verdict, get_check, run_probe  # noqa: F401

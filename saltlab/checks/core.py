@@ -118,14 +118,11 @@ class Check:
     needs_reference: bool = True
     hint: str = ""
 
-    @property
-    def question(self):
-        from .rubric import load_rubric
-
-        return load_rubric().checks[self.id].question
-
 
 REGISTRY = {}
+"""Every check by id. Filled when :mod:`saltlab.checks` is imported (its
+``__init__`` imports :mod:`.all_checks`), so it is complete whenever any
+module of the package is in use; this module imports none of them."""
 
 
 def register(check):
@@ -137,9 +134,13 @@ def register(check):
 
 
 def get_check(check_id):
-    """The registered check ``check_id`` (imports every check module first)."""
-    from . import all_checks  # noqa: F401  (fills the registry)
+    """The registered check ``check_id``.
 
+    Raises
+    ------
+    KeyError
+        For an unknown id, listing the known ones.
+    """
     try:
         return REGISTRY[check_id]
     except KeyError:

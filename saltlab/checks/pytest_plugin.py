@@ -21,7 +21,7 @@ import pytest
 from ..impl import ImplementationError, load_implementation
 from .core import get_check
 from .fixtures import FixtureError
-from .local import run_check_locally
+from .in_process import run_check_locally
 from .rubric import load_rubric
 
 

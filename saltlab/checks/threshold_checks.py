@@ -2,13 +2,13 @@
 
 import numpy as np
 
+from ..evaluation.thresholds import THRESHOLD_GRID
 from .core import Case, Check, Verdict, call_capturing, register
 
 TOL = 1e-9
 """Thresholds and scores are compared to 1e-9: a grid built as 0.05 * k or with
 np.arange differs from round(0.05 * k, 2) by ~1e-17, which must not matter."""
 
-DEFAULT_GRID = [round(0.05 * k, 2) for k in range(1, 20)]
 HINT = ("score every candidate t on (y_prob >= t) and keep the first best in ascending order of t; "
         "F1 = 2PR/(P+R) from your precision and recall, IoU = TP/(TP+FP+FN)")
 
@@ -39,7 +39,7 @@ def probe_optimum(impl, case):
     p, a = case.params, case.arrays
     f = impl.find_best_threshold
     best = f(a["y_true"], a["y_prob"], thresholds=p["thresholds"], metric=p["metric"])
-    grid = DEFAULT_GRID if p["thresholds"] is None else p["thresholds"]
+    grid = THRESHOLD_GRID if p["thresholds"] is None else p["thresholds"]
     scores = [float(f(a["y_true"], a["y_prob"], thresholds=[t], metric=p["metric"])[1]) for t in grid]
     return {"best": [_plain_number(v) for v in best], "grid": list(grid), "scores": scores,
             "types": [_type_name(v) for v in best]}

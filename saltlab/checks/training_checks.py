@@ -8,7 +8,7 @@ validation masks: the verdict, in the grader's process, computes the IoU.
 
 import numpy as np
 
-from ..scoring import iou
+from ..evaluation.scores import iou
 from .core import Case, Check, Verdict, register
 
 SIZE = 64
@@ -44,17 +44,11 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
 
     The validation masks go to ``secret``: the probe never receives them.
     """
-    from skimage.transform import resize
-
-    from ..data import standardize_images, synthesize
+    from ..data import resize_for_check, synthesize
 
     n_train, n_val = config["n_train"], config["n_val"]
     data = synthesize(n_train + n_val, seed=seed)
-    images = resize(data.images.astype(np.float32), (len(data.images), SIZE, SIZE),
-                    order=1, anti_aliasing=True, preserve_range=True).astype(np.float32)[..., None]
-    images = standardize_images(images / 255.0)  # as saltlab.data.to_network_input does
-    masks = resize(data.masks.astype(np.float32), (len(data.masks), SIZE, SIZE),
-                   order=0, anti_aliasing=False, preserve_range=True).astype(np.uint8)
+    images, masks = resize_for_check(data.images, data.masks, SIZE)
     params = {"downsample": downsample, "merge": merge, "data_seed": seed, **config}
     arrays = {"x_train": images[:n_train], "y_train": masks[:n_train, ..., None].astype(np.float32),
               "x_val": images[n_train:]}
@@ -97,12 +91,10 @@ def verdict_training(case, got, expected):
                           "(an activation, the padding, the merge) keeps the network from learning")
 
 
-def public_cases():
-    return [training_case(d, m, seed=0) for d, m in CONFIGURATIONS]
-
-
 for _down, _merge in CONFIGURATIONS:
-    register(Check(f"training.{_down}_{_merge}", "conv_block",
+    # Registered under the model builder, not one block: a crash in any block is
+    # reported as "build_unet failed ... (blocks.py:<line> in merge_skip)".
+    register(Check(f"training.{_down}_{_merge}", "build_unet",
                    f"a small U-Net ({_down}, {_merge}) from your blocks learns to find salt",
                    (lambda d=_down, m=_merge: [training_case(d, m, seed=0)]), probe_training, verdict_training,
                    needs_reference=False, hint="the training check runs after every block passes its own checks"))

@@ -31,6 +31,7 @@ import numpy as np
 from saltlab.data.dataset import DatasetError, SaltSet
 from saltlab.data.pngio import read_png
 from saltlab.data.rle import SIZE, rle_decode
+from saltlab.data.writer import ensure_default_dataset
 
 _MASK_LEVELS = (1, 255, 65535)
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -338,3 +339,29 @@ def _check_rle(scan, train_path, ident, mask):
         scan.problems.append(_Problem(
             str(train_path), f"line {line}: rle_mask of {ident!r} differs "
             f"from masks/{ident}.png in {differ} pixels; expected equal", ident))
+
+
+def load_data(folder=None, *, log=print):
+    """Load a dataset folder, or the synthetic default (generated if absent).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        Kaggle-layout folder (``images/``, ``masks/``); ``None``: ``data/synthetic``.
+    log : callable, optional
+        Receives one-line progress messages.
+
+    Returns
+    -------
+    saltset : saltlab.data.SaltSet
+        ``images`` uint8 (N, 101, 101), ``masks`` {0, 1} (N, 101, 101).
+    """
+    if folder is None:
+        folder = ensure_default_dataset()
+        log(f"      synthetic dataset at {folder}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--data {folder}: no such folder (expected images/ and masks/ inside)")
+    saltset = load_dataset(folder, skip_bad=True)
+    log(f"      {len(saltset)} images loaded from {folder}" + (f" ({len(saltset.skipped)} bad pairs skipped)" if saltset.skipped else ""))
+    return saltset

@@ -1,4 +1,10 @@
-"""101x101 images to the network's 128x128 input and predictions back.
+"""101x101 images to the network's input and predictions back, both ways.
+
+The course's network sees 128x128 (:func:`to_network_input`,
+:func:`masks_to_network`, back with :func:`from_network_output`); the
+experiments also train at 64x64 (:func:`to_network`, back with
+:func:`to_image_grid`); the training check shrinks images straight to 64x64
+(:func:`resize_for_check`).
 
 **Choice: reflect-pad and crop, not resize.** The images are padded with
 their mirror image, 13 pixels before and 14 after on each spatial axis
@@ -18,6 +24,8 @@ import numpy as np
 
 SIZE = 101
 NETWORK_SIZE = 128
+SUPPORTED_SIZES = (128, 64)
+"""Network input sides of :func:`to_network`: the course's 128, and 64 (2x2 averages of it)."""
 PAD_BEFORE = 13
 PAD_AFTER = 14  # 13 + 101 + 14 = 128
 _PAD = ((0, 0), (PAD_BEFORE, PAD_AFTER), (PAD_BEFORE, PAD_AFTER))
@@ -123,3 +131,88 @@ def from_network_output(probs):
     probs = _stack(probs, "from_network_output", NETWORK_SIZE)
     crop = slice(PAD_BEFORE, PAD_BEFORE + SIZE)
     return np.ascontiguousarray(probs[:, crop, crop], dtype=np.float32)
+
+
+def to_network(images, masks, size):
+    """Network inputs and targets at side ``size``.
+
+    Parameters
+    ----------
+    images : numpy.ndarray, uint8, shape (N, 101, 101)
+    masks : numpy.ndarray, {0, 1}, shape (N, 101, 101)
+    size : {128, 64}
+
+    Returns
+    -------
+    x, y : numpy.ndarray, float32, shape (N, size, size, 1)
+    """
+    _check_size(size)
+    x, y = to_network_input(images), masks_to_network(masks)
+    if size == NETWORK_SIZE:
+        return x, y
+    factor = NETWORK_SIZE // size
+    x = x.reshape(-1, size, factor, size, factor, 1).mean(axis=(2, 4), dtype=np.float32)
+    y = (y.reshape(-1, size, factor, size, factor, 1).mean(axis=(2, 4)) >= 0.5).astype(np.float32)
+    return x, y
+
+
+def to_image_grid(probabilities):
+    """Network probabilities (any supported size) back on the 101x101 grid.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray, shape (N, S, S) or (N, S, S, 1)
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, 101, 101)
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float32)
+    if probabilities.ndim == 4:
+        probabilities = probabilities[..., 0]
+    size = probabilities.shape[-1]
+    _check_size(size)
+    if size != NETWORK_SIZE:
+        from skimage.transform import resize
+
+        probabilities = resize(
+            probabilities, (len(probabilities), NETWORK_SIZE, NETWORK_SIZE), order=1, mode="edge", anti_aliasing=False
+        ).astype(np.float32)
+    return from_network_output(probabilities)
+
+
+def _check_size(size):
+    if size not in SUPPORTED_SIZES:
+        raise ValueError(f"input size must be one of {SUPPORTED_SIZES}, got {size}")
+
+
+def resize_for_check(images, masks, size):
+    """Images and masks resized straight from 101x101 to ``size`` x ``size``, for the training check.
+
+    Unlike :func:`to_network` this is not invertible (no padding, an
+    anti-aliased resize): the training check scores its network on the
+    resized masks and never goes back to the 101x101 grid, and its cases (and
+    so its grades) are defined by exactly this transform.
+
+    Parameters
+    ----------
+    images : numpy.ndarray, uint8, shape (N, 101, 101)
+    masks : numpy.ndarray, {0, 1}, shape (N, 101, 101)
+    size : int
+
+    Returns
+    -------
+    x : numpy.ndarray, float32, shape (N, size, size, 1)
+        Bilinear, anti-aliased, then standardised per image as
+        :func:`to_network_input` does.
+    y : numpy.ndarray, uint8 {0, 1}, shape (N, size, size)
+        Nearest neighbour.
+    """
+    from skimage.transform import resize
+
+    x = resize(images.astype(np.float32), (len(images), size, size),
+               order=1, anti_aliasing=True, preserve_range=True).astype(np.float32)[..., None]
+    x = standardize_images(x / 255.0)
+    y = resize(masks.astype(np.float32), (len(masks), size, size),
+               order=0, anti_aliasing=False, preserve_range=True).astype(np.uint8)
+    return x, y

@@ -1,4 +1,4 @@
-"""Train/validation split stratified by salt coverage."""
+"""Train/validation split and samples, stratified by salt coverage."""
 
 import numpy as np
 
@@ -67,3 +67,24 @@ def stratified_split(masks, *, val_fraction=0.2, seed=0):
     val_idx = np.sort(np.concatenate(val)).astype(np.int64)
     train_idx = np.setdiff1d(np.arange(n), val_idx).astype(np.int64)
     return train_idx, val_idx
+
+
+def draw_subset(masks, n_images, *, seed=0):
+    """Indices of a coverage-stratified sample of ``n_images`` masks.
+
+    Parameters
+    ----------
+    masks : numpy.ndarray, shape (N, 101, 101)
+    n_images : int or None
+        ``None`` or ``>= N``: every index.
+
+    Returns
+    -------
+    index : numpy.ndarray, int64, sorted
+    """
+    n = len(masks)
+    if n_images is None or n_images >= n:
+        return np.arange(n)
+    # The "validation" part of a stratified split is a stratified sample.
+    _, sample = stratified_split(masks, val_fraction=n_images / n, seed=seed)
+    return sample

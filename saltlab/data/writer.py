@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-import saltlab
 from saltlab.data.dataset import DatasetError
 from saltlab.data.pngio import write_png
 from saltlab.data.rle import rle_encode
 from saltlab.data.synthetic import DEFAULT_DIFFICULTY, synthesize
+from saltlab.paths import DATA_DIR
 
 MARKER = ".saltlab-synthetic"
 """Name of the file marking a folder as written by this package."""
@@ -27,8 +27,9 @@ def default_dataset_path():
     Returns
     -------
     pathlib.Path
+        ``saltlab.paths.DATA_DIR / "synthetic"``.
     """
-    return Path(saltlab.__file__).resolve().parents[1] / "data" / "synthetic"
+    return DATA_DIR / "synthetic"
 
 
 def write_dataset(saltset, folder, *, force=False, _meta=None):

@@ -1,4 +1,4 @@
-"""The experiments behind the course's four questions.
+"""The experiments behind the course's four questions: variants, presets, runner, summary.
 
 ``python -m saltlab.experiments --preset quick|full [--data <folder>] [--out <folder>]``
 trains every variant (max pooling or stride x five skip merges, and a
@@ -7,39 +7,20 @@ full-resolution FCN) with several seeds and writes ``results/<preset>/``:
 A rerun resumes: finished trainings are skipped.
 
 Modules: :mod:`~.variants` (what is compared), :mod:`~.presets` (how big),
-:mod:`~.inputs` (data at the preset's resolution), :mod:`~.evaluation`
-(scores and thresholds), :mod:`~.postprocess` (question 4's strategies),
-:mod:`~.runner` (the resumable loop), :mod:`~.summary` (the report).
+:mod:`~.runner` (the resumable loop), :mod:`~.results` (the results
+folder's files), :mod:`~.summary` (the report). Data, models, training and
+scores come from :mod:`saltlab.data`, :mod:`saltlab.models`,
+:mod:`saltlab.training` and :mod:`saltlab.evaluation`.
 """
 
-from .evaluation import (
-    METRIC_NAMES,
-    best_tgs_threshold,
-    evaluate_masks,
-    evaluate_probabilities,
-    precision_recall_curve,
-    threshold_analysis,
-)
-from .inputs import draw_subset, load_data, to_image_grid, to_network
-from .postprocess import clean_masks, predict_flip_tta
 from .presets import PRESETS, Preset, get_preset
-from .runner import (
-    RESULTS_DIR,
-    STRATEGIES,
-    completed_runs,
-    default_impl,
-    load_trained,
-    prepare_arrays,
-    read_rows,
-    run_experiments,
-)
-from .summary import write_summary
+from .results import STRATEGIES, completed_runs, read_rows
+from .runner import RESULTS_DIR, load_trained, prepare_arrays, run_experiments
+from .summary import summary_table, write_summary
 from .variants import REFERENCE, VARIANTS, Variant, select_variants
 
 __all__ = [
-    "METRIC_NAMES", "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant",
-    "best_tgs_threshold", "clean_masks", "completed_runs", "default_impl", "draw_subset", "evaluate_masks",
-    "evaluate_probabilities", "get_preset", "load_data", "load_trained", "prepare_arrays", "precision_recall_curve", "predict_flip_tta",
-    "read_rows", "run_experiments", "select_variants", "threshold_analysis", "to_image_grid", "to_network",
-    "write_summary",
+    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "completed_runs",
+    "get_preset", "load_trained", "prepare_arrays", "read_rows", "run_experiments", "select_variants",
+    "summary_table", "write_summary",
 ]

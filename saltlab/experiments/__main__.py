@@ -24,6 +24,7 @@ def main(argv=None):
     parser.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2), help="Keras's training display")
     args = parser.parse_args(argv)
 
+    from ..impl import ImplementationError, default_implementation, load_implementation
     from .runner import run_experiments
 
     seeds = tuple(int(s) for s in args.seeds.split(",")) if args.seeds else None
@@ -31,9 +32,9 @@ def main(argv=None):
     variants = args.variants.split(",") if args.variants else None
     start = time.perf_counter()
     try:
-        run_experiments(preset, data=args.data, out=args.out, impl=args.impl, variants=variants,
-                        verbose=args.verbose)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        impl = load_implementation(args.impl or default_implementation())
+        run_experiments(preset, impl=impl, data=args.data, out=args.out, variants=variants, verbose=args.verbose)
+    except (ValueError, FileNotFoundError, RuntimeError, ImplementationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Done in {time.perf_counter() - start:.0f} s.")

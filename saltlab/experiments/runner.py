@@ -1,90 +1,49 @@
 """Train every variant x seed of a preset, resuming where a run stopped.
 
-Layout of ``results/<preset>/`` (or ``--out``)::
-
-    config.json                  the preset's fields; a resumed run must match
-    results.csv                  one row per variant x seed (written last: the commit mark)
-    postprocess.csv              question 4: one row per seed x strategy (reference variant)
-    backup/<variant>_seed<k>.weights.h5   best weights (lowest validation loss)
-    runs/<variant>_seed<k>.json  learning curves and the precision-recall curve
-    summary.md, *.png            written by :mod:`saltlab.experiments.summary`
-
-A variant x seed counts as done when its row is in ``results.csv`` and its
+The results folder's layout and files are described in :mod:`.results`. A
+variant x seed counts as done when its row is in ``results.csv`` and its
 weights file exists; anything else is (re)trained.
 """
 
-import csv
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..impl import load_implementation
-from ..paths import REPO_ROOT, SOLUTIONS_DIR
+from ..data import load_data, network_arrays, to_image_grid
+from ..evaluation import (
+    CURVE_THRESHOLDS,
+    METRIC_NAMES,
+    clean_masks,
+    evaluate_probabilities,
+    precision_recall_curve,
+    predict_flip_tta,
+)
+from ..impl import require_implementation
+from ..io import write_atomic
+from ..paths import REPO_ROOT
 from ..seeding import seed_everything
-from .evaluation import CURVE_THRESHOLDS, METRIC_NAMES, evaluate_probabilities, precision_recall_curve
-from .inputs import draw_subset, load_data, to_image_grid, to_network
-from .postprocess import clean_masks, predict_flip_tta
-from .variants import REFERENCE, select_variants
+from ..training import predict_probabilities, train_model
+from .presets import Preset
+from .results import (
+    POSTPROCESS_FIELDS,
+    RESULT_FIELDS,
+    STRATEGIES,
+    completed_runs,
+    read_rows,
+    run_key,
+    weights_path,
+    write_rows,
+)
+from .summary import write_summary
+from .variants import REFERENCE, VARIANTS, select_variants
 
 RESULTS_DIR = REPO_ROOT / "results"
-
-RESULT_FIELDS = (
-    ["variant", "seed", "questions", "kind", "downsample", "merge", "input_size", "n_train", "n_val", "params"]
-    + ["epochs_run", "train_seconds", "seconds_per_epoch", "best_val_loss"]
-    + list(METRIC_NAMES)
-    + ["best_threshold"]
-    + [f"{m}_best" for m in METRIC_NAMES]
-    + ["weights"]
-)
-POSTPROCESS_FIELDS = ["variant", "seed", "strategy", "threshold"] + list(METRIC_NAMES)
-STRATEGIES = ("threshold 0.5", "best threshold", "+ clean-up", "+ flip TTA", "+ flip TTA + clean-up")
-"""Question 4's strategies, each applied on top of the previous idea."""
 
 
 class ResultsMismatchError(RuntimeError):
     """The output folder holds results of a different configuration."""
-
-
-def default_impl():
-    """``"solutions"`` when the reference is present (instructors), else ``"assignment"``."""
-    return "solutions" if (SOLUTIONS_DIR / "blocks.py").is_file() else "assignment"
-
-
-def run_key(variant, seed):
-    """str: ``"<variant>_seed<k>"``, the stem of a run's files."""
-    return f"{variant}_seed{seed}"
-
-
-def read_rows(path):
-    """Rows of a CSV file as dicts of strings; ``[]`` when it does not exist."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def write_rows(path, fields, rows):
-    """Write rows (dicts) to a CSV file atomically (a crash never leaves half a file)."""
-    path = Path(path)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
-
-
-def completed_runs(out):
-    """Set of (variant, seed) done in ``out``: a row in results.csv and weights on disk."""
-    out = Path(out)
-    done = set()
-    for row in read_rows(out / "results.csv"):
-        if (out / "backup" / f"{run_key(row['variant'], row['seed'])}.weights.h5").is_file():
-            done.add((row["variant"], int(row["seed"])))
-    return done
 
 
 def check_config(out, preset, data=None):
@@ -110,21 +69,21 @@ def check_config(out, preset, data=None):
                 "choose another --out or delete the folder"
             )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config, indent=2) + "\n")
+    write_atomic(path, json.dumps(config, indent=2) + "\n")
 
 
-def run_experiments(preset, *, data=None, out=None, impl=None, variants=None, verbose=0, log=print):
+def run_experiments(preset, *, impl, data=None, out=None, variants=None, verbose=0, log=print):
     """Train and score every variant x seed of ``preset`` not already done.
 
     Parameters
     ----------
     preset : Preset
+    impl : saltlab.impl.Implementation
+        Whose blocks and metrics (loaded by the caller).
     data : str or pathlib.Path, optional
         Kaggle-layout dataset folder; ``None``: the synthetic default.
     out : str or pathlib.Path, optional
         Results folder; default ``results/<preset.name>``.
-    impl : str, path or Implementation, optional
-        Whose blocks and metrics; default :func:`default_impl`.
     variants : iterable of str, optional
         Names to run (default the preset's).
     verbose : {0, 1, 2}, optional
@@ -137,10 +96,8 @@ def run_experiments(preset, *, data=None, out=None, impl=None, variants=None, ve
     out : pathlib.Path
         The results folder (``summary.md`` written).
     """
-    from .summary import write_summary
-
     out = Path(out) if out is not None else RESULTS_DIR / preset.name
-    impl = load_implementation(impl or default_impl())
+    impl = require_implementation(impl, "run_experiments")
     check_config(out, preset, data)
     plan = [(v, s) for v in select_variants(variants or preset.variants) for s in preset.seeds]
     done = completed_runs(out)
@@ -176,23 +133,17 @@ def prepare_arrays(preset, data=None, *, log=print):
     Returns
     -------
     arrays : dict of str to numpy.ndarray
-        ``x_train``, ``y_train``, ``x_val``, ``y_val`` (float32, (N, S, S, 1)),
-        ``images_val`` (uint8) and ``masks_val`` ({0, 1}), shape (N, 101, 101).
+        See :func:`saltlab.data.network_arrays` (sample and split seeded with
+        0, so every variant and seed sees the same images).
     """
-    saltset = load_data(data, log=log)
-    subset = draw_subset(saltset.masks, preset.n_images, seed=0)
-    images, masks = saltset.images[subset], saltset.masks[subset]
-    train_idx, val_idx = _split(masks, preset.val_fraction)
-    x, y = to_network(images, masks, preset.input_size)
-    log(f"      {len(train_idx)} training and {len(val_idx)} validation images at {preset.input_size}x{preset.input_size}")
-    return {
-        "x_train": x[train_idx], "y_train": y[train_idx],
-        "x_val": x[val_idx], "y_val": y[val_idx],
-        "images_val": images[val_idx], "masks_val": masks[val_idx],
-    }
+    arrays = network_arrays(load_data(data, log=log), n_images=preset.n_images, val_fraction=preset.val_fraction,
+                            input_size=preset.input_size, seed=0)
+    size = preset.input_size
+    log(f"      {len(arrays['x_train'])} training and {len(arrays['x_val'])} validation images at {size}x{size}")
+    return arrays
 
 
-def load_trained(out, variant, seed, *, impl=None):
+def load_trained(out, variant, seed, *, impl):
     """Rebuild a finished run's network with its best weights.
 
     Parameters
@@ -201,7 +152,7 @@ def load_trained(out, variant, seed, *, impl=None):
         A results folder.
     variant : str
     seed : int
-    impl : str, path or Implementation, optional
+    impl : saltlab.impl.Implementation
         Whose blocks to assemble (the weights fit any correct implementation).
 
     Returns
@@ -217,12 +168,9 @@ def load_trained(out, variant, seed, *, impl=None):
     FileNotFoundError
         If the folder has no ``config.json`` or no weights for that run.
     """
-    from .presets import Preset
-    from .variants import VARIANTS
-
     out = Path(out)
     config_file = out / "config.json"
-    weights = out / "backup" / f"{run_key(variant, seed)}.weights.h5"
+    weights = weights_path(out, variant, seed)
     for needed in (config_file, weights):
         if not needed.is_file():
             raise FileNotFoundError(f"{needed}: not found; run `python -m saltlab.experiments` first")
@@ -233,22 +181,14 @@ def load_trained(out, variant, seed, *, impl=None):
     config["variants"] = None if config.get("variants") is None else tuple(config["variants"])
     config.setdefault("loss", "bce")  # folders written before the loss was a preset field
     preset = Preset(**config)
-    model = VARIANTS[variant].build(preset, impl=load_implementation(impl or default_impl()))
+    model = VARIANTS[variant].build(preset, impl=require_implementation(impl, "load_trained"))
     model.load_weights(str(weights))
     return model, preset, data
 
 
-def _split(masks, val_fraction):
-    from ..data import stratified_split
-
-    return stratified_split(masks, val_fraction=val_fraction, seed=0)
-
-
 def _train_one(variant, seed, preset, arrays, out, impl, verbose):
-    from ..training import predict_probabilities, train_model
-
     key = run_key(variant.name, seed)
-    weights = out / "backup" / f"{key}.weights.h5"
+    weights = weights_path(out, variant.name, seed)
     seed_everything(seed)
     model = variant.build(preset, impl=impl)
     start = time.perf_counter()
@@ -269,14 +209,14 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     model.load_weights(str(weights))
     truth = arrays["masks_val"]
     probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
-    at_half = evaluate_probabilities(truth, probs, threshold=0.5, impl=impl)
+    at_half = evaluate_probabilities(truth, probs, impl=impl, threshold=0.5)
     best_t, _ = impl.find_best_threshold(truth, probs, metric="f1")
-    at_best = evaluate_probabilities(truth, probs, threshold=best_t, impl=impl)
+    at_best = evaluate_probabilities(truth, probs, impl=impl, threshold=best_t)
     curve = precision_recall_curve(truth, probs, thresholds=CURVE_THRESHOLDS)
     if variant.name == REFERENCE:
         _postprocess_rows(out, variant.name, seed, model, arrays, probs, best_t, impl)
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    (out / "runs" / f"{key}.json").write_text(json.dumps({
+    write_atomic(out / "runs" / f"{key}.json", json.dumps({
         "history": history,
         "best_threshold": float(best_t),
         "curve": {k: np.round(v, 5).tolist() for k, v in curve.items()},
@@ -312,7 +252,7 @@ def _postprocess_rows(out, name, seed, model, arrays, probs, threshold, impl):
     }
     new = []
     for strategy in STRATEGIES:
-        scores = evaluate_probabilities(truth, masks[strategy], threshold=0.5, impl=impl)
+        scores = evaluate_probabilities(truth, masks[strategy], impl=impl, threshold=0.5)
         new.append({
             "variant": name, "seed": seed, "strategy": strategy,
             "threshold": 0.5 if strategy == "threshold 0.5" else float(threshold),

@@ -9,18 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation_plots import plot_cost, plot_precision_recall, plot_strategies, plot_variant_comparison
-from ..report import compare, figure_link, format_mean_std, markdown_table
-from .evaluation import METRIC_NAMES
-from .runner import STRATEGIES, read_rows, run_key
+from ..evaluation import METRIC_LABELS, METRIC_NAMES
+from ..markdown import compare, figure_link, format_mean_std, markdown_table
+from ..plots import plot_cost, plot_precision_recall, plot_strategies, plot_variant_comparison
+from ..training import LOSS_LABELS
+from .results import STRATEGIES, read_rows, run_key
 from .variants import REFERENCE, VARIANTS
-
-LOSS_LABELS = {
-    "bce": "binary cross-entropy (the course's)",
-    "bce_dice": ("binary cross-entropy + soft Dice (the course's recipe is BCE alone; in runs of a few epochs "
-                 "on a CPU the Dice term gets every network off the 'no salt anywhere' plateau)"),
-}
-METRIC_LABELS = {"iou": "IoU", "dice": "Dice", "precision": "precision", "recall": "recall", "tgs_metric": "TGS metric"}
 
 
 def _values(rows, variant, key):

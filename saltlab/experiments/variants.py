@@ -61,7 +61,7 @@ class Variant:
         preset : Preset
             Supplies ``input_size``, ``base_filters``, ``depth``,
             ``batchnorm``, ``fcn_filters`` and ``fcn_dilations``.
-        impl : str, path or Implementation
+        impl : saltlab.impl.Implementation
             Whose graded blocks to assemble.
 
         Returns

@@ -1,13 +1,28 @@
-"""Segmentation scores beyond the graded ones: IoU, Dice, the TGS competition metric.
+"""Scores of predicted salt masks: IoU, Dice, the TGS competition metric, and all five together.
 
-The graded ``precision`` and ``recall`` live in the assignment; these are
-provided so reports and experiments can say how good a mask is.
+The graded ``precision`` and ``recall`` live in the assignment; IoU, Dice and
+the competition metric are provided here so reports and experiments can say
+how good a mask is. :func:`evaluate_masks` gathers the five scores a report
+shows, with precision and recall taken from an implementation of the graded
+functions (:mod:`saltlab.impl`), received as an object.
+
+Masks are compared on the 101x101 image grid (network outputs cropped back
+with :func:`saltlab.data.to_image_grid`), so scores never count the mirrored
+padding.
 """
 
 import numpy as np
 
+from ..impl import require_implementation
+
 TGS_IOU_THRESHOLDS = np.arange(0.50, 0.951, 0.05)
 """The competition's 10 IoU thresholds 0.50, 0.55, ..., 0.95."""
+
+METRIC_NAMES = ("iou", "dice", "precision", "recall", "tgs_metric")
+"""Keys of :func:`evaluate_masks`, in the order reports show them."""
+
+METRIC_LABELS = {"iou": "IoU", "dice": "Dice", "precision": "precision", "recall": "recall", "tgs_metric": "TGS metric"}
+"""How tables and figures name each of :data:`METRIC_NAMES`."""
 
 
 def _as_bool_pair(y_true, y_pred):
@@ -92,20 +107,47 @@ def tgs_competition_metric(y_true, y_pred):
     return float(tgs_image_scores(y_true, y_pred).mean())
 
 
-def segmentation_report(y_true, y_pred):
-    """IoU, Dice and the competition metric of predicted masks, in one dict.
+def evaluate_masks(y_true, y_pred, *, impl):
+    """IoU, Dice, precision, recall and the TGS metric of binary masks.
 
     Parameters
     ----------
-    y_true, y_pred : array_like of {0, 1}, shape (N, H, W)
+    y_true, y_pred : array_like of {0, 1}, shape (N, 101, 101)
+        True and predicted salt masks (any (N, H, W) works).
+    impl : saltlab.impl.Implementation
+        Whose ``precision`` and ``recall`` to use.
 
     Returns
     -------
-    report : dict of str to float
-        ``{"iou", "dice", "tgs_metric"}``.
+    scores : dict of str to float
+        Keys :data:`METRIC_NAMES`; precision and recall pool every pixel of
+        the batch (salt is the positive class).
     """
+    impl = require_implementation(impl, "evaluate_masks")
+    y_true = (np.asarray(y_true) != 0).astype(np.uint8)
+    y_pred = (np.asarray(y_pred) != 0).astype(np.uint8)
     return {
-        "iou": iou(y_true, y_pred),
-        "dice": dice(y_true, y_pred),
-        "tgs_metric": tgs_competition_metric(y_true, y_pred),
+        "iou": float(iou(y_true, y_pred)),
+        "dice": float(dice(y_true, y_pred)),
+        "precision": float(impl.precision(y_true, y_pred)),
+        "recall": float(impl.recall(y_true, y_pred)),
+        "tgs_metric": float(tgs_competition_metric(y_true, y_pred)),
     }
+
+
+def evaluate_probabilities(y_true, probabilities, *, impl, threshold=0.5):
+    """:func:`evaluate_masks` of ``probabilities >= threshold``.
+
+    Parameters
+    ----------
+    y_true : array_like of {0, 1}, shape (N, 101, 101)
+    probabilities : array_like of float in [0, 1], shape (N, 101, 101)
+    impl : saltlab.impl.Implementation
+    threshold : float, optional
+        A pixel is salt when its probability is at least this (default 0.5).
+
+    Returns
+    -------
+    scores : dict of str to float
+    """
+    return evaluate_masks(y_true, np.asarray(probabilities) >= threshold, impl=impl)

@@ -1,68 +1,27 @@
-"""Scores of predicted salt masks and the choice of the decision threshold.
+"""The decision threshold: precision-recall curves and the choice of the threshold.
 
-Everything here works on the 101x101 image grid (network outputs cropped back
-with :func:`saltlab.data.from_network_output`), so scores never count the
-mirrored padding. Precision, recall and the threshold search come from an
-implementation of the graded functions (:mod:`saltlab.impl`): the reference
-for the demo and the experiments, the student's own in the notebooks.
+Everything here works on the 101x101 image grid, like :mod:`.scores`. The
+graded threshold search (``find_best_threshold``) comes from an
+implementation of the graded functions (:mod:`saltlab.impl`), received as an
+object: the reference for the demo and the experiments, the student's own in
+the notebooks.
 """
 
 import numpy as np
 
-from ..impl import load_implementation
-from ..scoring import dice, iou, tgs_competition_metric, tgs_image_scores
+from ..impl import require_implementation
+from .scores import evaluate_probabilities, tgs_image_scores
 
-METRIC_NAMES = ("iou", "dice", "precision", "recall", "tgs_metric")
-"""Keys of :func:`evaluate_masks`, in the order reports show them."""
+THRESHOLD_GRID = tuple(round(0.05 * k, 2) for k in range(1, 20))
+"""The 19 candidate thresholds 0.05, 0.10, ..., 0.95 of the contract (``SPEC.md``),
+where ``find_best_threshold(..., thresholds=None)`` searches.
+
+>>> THRESHOLD_GRID[:3], THRESHOLD_GRID[-1], len(THRESHOLD_GRID)
+((0.05, 0.1, 0.15), 0.95, 19)
+"""
 
 CURVE_THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)
 """Thresholds of the precision-recall curve (a finer grid than the search's 19)."""
-
-
-def evaluate_masks(y_true, y_pred, *, impl="solutions"):
-    """IoU, Dice, precision, recall and the TGS metric of binary masks.
-
-    Parameters
-    ----------
-    y_true, y_pred : array_like of {0, 1}, shape (N, 101, 101)
-        True and predicted salt masks (any (N, H, W) works).
-    impl : str, path or Implementation, optional
-        Whose ``precision`` and ``recall`` to use (default the reference).
-
-    Returns
-    -------
-    scores : dict of str to float
-        Keys :data:`METRIC_NAMES`; precision and recall pool every pixel of
-        the batch (salt is the positive class).
-    """
-    impl = load_implementation(impl)
-    y_true = (np.asarray(y_true) != 0).astype(np.uint8)
-    y_pred = (np.asarray(y_pred) != 0).astype(np.uint8)
-    return {
-        "iou": float(iou(y_true, y_pred)),
-        "dice": float(dice(y_true, y_pred)),
-        "precision": float(impl.precision(y_true, y_pred)),
-        "recall": float(impl.recall(y_true, y_pred)),
-        "tgs_metric": float(tgs_competition_metric(y_true, y_pred)),
-    }
-
-
-def evaluate_probabilities(y_true, probabilities, *, threshold=0.5, impl="solutions"):
-    """:func:`evaluate_masks` of ``probabilities >= threshold``.
-
-    Parameters
-    ----------
-    y_true : array_like of {0, 1}, shape (N, 101, 101)
-    probabilities : array_like of float in [0, 1], shape (N, 101, 101)
-    threshold : float, optional
-        A pixel is salt when its probability is at least this (default 0.5).
-    impl : str, path or Implementation, optional
-
-    Returns
-    -------
-    scores : dict of str to float
-    """
-    return evaluate_masks(y_true, np.asarray(probabilities) >= threshold, impl=impl)
 
 
 def precision_recall_curve(y_true, probabilities, *, thresholds=CURVE_THRESHOLDS):
@@ -117,7 +76,7 @@ def best_tgs_threshold(y_true, probabilities, *, thresholds=None):
     y_true : array_like of {0, 1}, shape (N, H, W)
     probabilities : array_like of float, shape (N, H, W)
     thresholds : 1-D array_like, optional
-        Default the 19 values 0.05, ..., 0.95 of ``find_best_threshold``.
+        Default :data:`THRESHOLD_GRID`, the 19 values 0.05, ..., 0.95 of ``find_best_threshold``.
 
     Returns
     -------
@@ -125,7 +84,7 @@ def best_tgs_threshold(y_true, probabilities, *, thresholds=None):
         Ties go to the lowest threshold.
     """
     if thresholds is None:
-        thresholds = np.round(np.arange(1, 20) * 0.05, 2)
+        thresholds = THRESHOLD_GRID
     truth = np.asarray(y_true).astype(bool)
     probabilities = np.asarray(probabilities)
     scores = [float(tgs_image_scores(truth, probabilities >= t).mean()) for t in thresholds]
@@ -133,7 +92,7 @@ def best_tgs_threshold(y_true, probabilities, *, thresholds=None):
     return float(thresholds[best]), scores[best]
 
 
-def threshold_analysis(y_true, probabilities, *, impl="solutions"):
+def threshold_analysis(y_true, probabilities, *, impl):
     """Question 4's evidence: the curve, the best thresholds and their scores.
 
     Parameters
@@ -142,7 +101,7 @@ def threshold_analysis(y_true, probabilities, *, impl="solutions"):
         Validation masks.
     probabilities : array_like of float, shape (N, 101, 101)
         Validation probabilities on the image grid.
-    impl : str, path or Implementation, optional
+    impl : saltlab.impl.Implementation
         Whose ``find_best_threshold``, ``precision`` and ``recall`` to use.
 
     Returns
@@ -150,7 +109,7 @@ def threshold_analysis(y_true, probabilities, *, impl="solutions"):
     analysis : dict
         ``curve`` (see :func:`precision_recall_curve`); ``thresholds``: a dict
         ``{"0.5": 0.5, "best F1": t, "best IoU": t, "best TGS metric": t}``;
-        ``scores``: the same keys mapped to :func:`evaluate_masks` dicts.
+        ``scores``: the same keys mapped to :func:`~.scores.evaluate_masks` dicts.
 
     Notes
     -----
@@ -160,7 +119,7 @@ def threshold_analysis(y_true, probabilities, *, impl="solutions"):
     one by one (an empty image is all or nothing), so its best threshold can
     differ.
     """
-    impl = load_implementation(impl)
+    impl = require_implementation(impl, "threshold_analysis")
     y_true = (np.asarray(y_true) != 0).astype(np.uint8)
     probabilities = np.asarray(probabilities, dtype=np.float32)
     best_f1, _ = impl.find_best_threshold(y_true, probabilities, metric="f1")
@@ -168,6 +127,6 @@ def threshold_analysis(y_true, probabilities, *, impl="solutions"):
     best_tgs, _ = best_tgs_threshold(y_true, probabilities)
     thresholds = {"0.5": 0.5, "best F1": float(best_f1), "best IoU": float(best_iou), "best TGS metric": best_tgs}
     scores = {
-        name: evaluate_probabilities(y_true, probabilities, threshold=t, impl=impl) for name, t in thresholds.items()
+        name: evaluate_probabilities(y_true, probabilities, impl=impl, threshold=t) for name, t in thresholds.items()
     }
     return {"curve": precision_recall_curve(y_true, probabilities), "thresholds": thresholds, "scores": scores}
