@@ -1,4 +1,4 @@
-# Generated from the reference solution by `make stubs` (python -m saltlab.stubgen).
+# Generated from the reference solution by `make stubs` (python -m saltlab.authoring.stubgen).
 # Replace each `raise NotImplementedError(...)` with your code; keep the signatures.
 """Building blocks of the U-Net: convolution block, downsampling, skip merge.
 

@@ -1,4 +1,4 @@
-# Generated from the reference solution by `make stubs` (python -m saltlab.stubgen).
+# Generated from the reference solution by `make stubs` (python -m saltlab.authoring.stubgen).
 # Replace each `raise NotImplementedError(...)` with your code; keep the signatures.
 """Choosing the decision threshold that turns salt probabilities into a mask."""
 

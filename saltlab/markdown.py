@@ -26,6 +26,13 @@ def markdown_table(headers, rows, *, align=None):
     -------
     table : str
         Lines joined with newlines, ending with a newline.
+
+    Examples
+    --------
+    >>> print(markdown_table(["variant", "IoU"], [["maxpool-concat", "0.821"]]), end="")
+    | variant | IoU |
+    | --- | ---: |
+    | maxpool-concat | 0.821 |
     """
     align = align or ["l"] + ["r"] * (len(headers) - 1)
     rule = ["---" if a == "l" else "---:" for a in align]
@@ -59,6 +66,11 @@ def format_mean_std(values, *, digits=3):
     ----------
     values : sequence of float
     digits : int, optional
+
+    Examples
+    --------
+    >>> format_mean_std([0.5, 0.7]), format_mean_std([0.712])
+    ('0.600 ± 0.141', '0.712')
     """
     mean, std = mean_std(values)
     if math.isnan(mean):

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from saltlab import notebooks
+from saltlab.authoring import notebooks
 from saltlab.paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
 
 SOURCES = [p.name for p in sorted(SOLUTIONS_DIR.glob("*.ipynb"))]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from saltlab.authoring.release import BUNDLE_NAME, INSTRUCTOR_ONLY, build_release, find_reference_code, reference_lines
 from saltlab.checks.rubric import load_rubric
-from grader.release import BUNDLE_NAME, build_release, find_reference_code, reference_lines
 from saltlab.paths import REPO_ROOT
 
 from mutants import copy_reference
@@ -32,10 +32,14 @@ def _make_test(bundle, *args):
 
 def test_bundle_holds_what_a_student_needs_and_nothing_else(bundle):
     names = {p.name for p in bundle.iterdir()}
-    assert names == {"assignment", "tests", "saltlab", "data", "pyproject.toml", "Makefile", "README.md", ".gitignore", "mk", "conftest.py"}
+    assert names == {"assignment", "tests", "saltlab", "SPEC.md", "data", "pyproject.toml", "Makefile", "README.md",
+                     ".gitignore", "mk", "conftest.py"}
+    assert (bundle / "SPEC.md").read_text() == (REPO_ROOT / "SPEC.md").read_text()
     assert (bundle / "tests" / "rubric.toml").is_file() and list((bundle / "tests" / "fixtures").glob("*.npz"))
     assert not list(bundle.rglob("solutions")) and not list(bundle.rglob("hidden_cases.py"))
-    assert not (bundle / "saltlab" / "stubgen.py").exists()
+    for path in INSTRUCTOR_ONLY:
+        assert (REPO_ROOT / path).exists() and not (bundle / path).exists(), path
+    assert (bundle / "saltlab" / "checks" / "core.py").is_file()  # the rest of saltlab ships
     with zipfile.ZipFile(bundle.parent / f"{BUNDLE_NAME}.zip") as archive:
         assert f"{BUNDLE_NAME}/assignment/blocks.py" in archive.namelist()
 

@@ -28,9 +28,9 @@ def network_arrays(saltset, *, n_images, val_fraction, input_size, seed=0):
     -------
     arrays : dict of str to numpy.ndarray
         ``x_train``, ``y_train``, ``x_val``, ``y_val``: float32, (N, S, S, 1)
-        with S = ``input_size``; ``masks_train``, ``images_val`` (uint8) and
-        ``masks_val`` ({0, 1}): (N, 101, 101), the image grid every score is
-        computed on.
+        with S = ``input_size``; ``images_train``, ``images_val`` (uint8) and
+        ``masks_train``, ``masks_val`` ({0, 1}): (N, 101, 101), the image grid
+        every score is computed on.
 
     Examples
     --------
@@ -46,5 +46,6 @@ def network_arrays(saltset, *, n_images, val_fraction, input_size, seed=0):
     return {
         "x_train": x[train_idx], "y_train": y[train_idx],
         "x_val": x[val_idx], "y_val": y[val_idx],
-        "masks_train": masks[train_idx], "images_val": images[val_idx], "masks_val": masks[val_idx],
+        "images_train": images[train_idx], "masks_train": masks[train_idx],
+        "images_val": images[val_idx], "masks_val": masks[val_idx],
     }

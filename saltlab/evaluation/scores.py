@@ -45,6 +45,11 @@ def iou(y_true, y_pred, *, empty=1.0):
     -------
     iou : float
         |true AND pred| / |true OR pred|.
+
+    Examples
+    --------
+    >>> print(iou([1, 1, 0, 0], [1, 0, 1, 0]))  # 1 pixel in both, 3 in either
+    0.3333333333333333
     """
     truth, pred = _as_bool_pair(y_true, y_pred)
     union = np.count_nonzero(truth | pred)
@@ -63,6 +68,11 @@ def dice(y_true, y_pred, *, empty=1.0):
     Returns
     -------
     dice : float
+
+    Examples
+    --------
+    >>> print(dice([1, 1, 0, 0], [1, 0, 1, 0]))  # 2 * 1 / (2 + 2)
+    0.5
     """
     truth, pred = _as_bool_pair(y_true, y_pred)
     total = np.count_nonzero(truth) + np.count_nonzero(pred)

@@ -5,6 +5,9 @@ graded threshold search (``find_best_threshold``) comes from an
 implementation of the graded functions (:mod:`saltlab.impl`), received as an
 object: the reference for the demo and the experiments, the student's own in
 the notebooks.
+
+>>> THRESHOLD_GRID[:3], THRESHOLD_GRID[-1], len(THRESHOLD_GRID)
+((0.05, 0.1, 0.15), 0.95, 19)
 """
 
 import numpy as np
@@ -14,11 +17,7 @@ from .scores import evaluate_probabilities, tgs_image_scores
 
 THRESHOLD_GRID = tuple(round(0.05 * k, 2) for k in range(1, 20))
 """The 19 candidate thresholds 0.05, 0.10, ..., 0.95 of the contract (``SPEC.md``),
-where ``find_best_threshold(..., thresholds=None)`` searches.
-
->>> THRESHOLD_GRID[:3], THRESHOLD_GRID[-1], len(THRESHOLD_GRID)
-((0.05, 0.1, 0.15), 0.95, 19)
-"""
+where ``find_best_threshold(..., thresholds=None)`` searches."""
 
 CURVE_THRESHOLDS = np.round(np.linspace(0.01, 0.99, 99), 2)
 """Thresholds of the precision-recall curve (a finer grid than the search's 19)."""
@@ -45,6 +44,12 @@ def precision_recall_curve(y_true, probabilities, *, thresholds=CURVE_THRESHOLDS
     One histogram per class instead of T comparisons over all pixels: the
     pixels with probability >= t are the histogram bins from t upwards, so the
     whole curve costs two passes over the data.
+
+    Examples
+    --------
+    >>> curve = precision_recall_curve([0, 1, 1, 0], [0.1, 0.4, 0.8, 0.6], thresholds=[0.3, 0.5, 0.7])
+    >>> curve["precision"].tolist(), curve["recall"].tolist()
+    ([0.6666666666666666, 0.5, 1.0], [1.0, 0.5, 0.5])
     """
     truth = np.asarray(y_true).astype(bool).ravel()
     probs = np.asarray(probabilities, dtype=np.float64).ravel()

@@ -9,8 +9,8 @@ never by hand.
 
 Commands::
 
-    python -m saltlab.notebooks release   # regenerate assignment/*.ipynb
-    python -m saltlab.notebooks check     # in sync, no solution text, solved notebooks validate
+    python -m saltlab.authoring.notebooks release   # regenerate assignment/*.ipynb
+    python -m saltlab.authoring.notebooks check     # in sync, no solution text, solved notebooks validate
 
 ``check`` executes every source notebook on the reference (``IMPL =
 "solutions"``, the quick configuration) and runs nbgrader's validator on the
@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
+from ..paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
 
 ASSIGNMENT_NAME = "salt"
 SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
@@ -330,7 +330,7 @@ def check(*, execute=True, data=None, source=SOLUTIONS_DIR, released=ASSIGNMENT_
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m saltlab.notebooks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m saltlab.authoring.notebooks", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("release", help="regenerate assignment/*.ipynb with nbgrader generate_assignment")
     check_parser = sub.add_parser("check", help="sync, no solution text, solved notebooks validate")

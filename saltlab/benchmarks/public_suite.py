@@ -22,10 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..checks.core import get_check, run_probe
+from ..checks.training_checks import CONFIGURATIONS, IOU_FLOOR, training_case, validation_iou
 from ..impl import load_implementation
 from ..paths import REPO_ROOT
-from .core import get_check, run_probe
-from .training_checks import CONFIGURATIONS, IOU_FLOOR, training_case, validation_iou
 
 
 def _timed_suite(impl):
@@ -69,7 +69,7 @@ def measure_training(seeds, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m saltlab.checks.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m saltlab.benchmarks.public_suite", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "out" / "bench" / "public_suite.json")
     parser.add_argument("--seeds", type=int, default=6, help="seeds per training configuration (default 6)")
     parser.add_argument("--repeats", type=int, default=2, help="extra runs of seed 0 to show determinism")

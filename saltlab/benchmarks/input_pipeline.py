@@ -1,6 +1,6 @@
 """Benchmark: the input pipeline against the training step it feeds.
 
-``python -m saltlab.data.bench [--out out/bench/input_pipeline.json]``
+``python -m saltlab.benchmarks.input_pipeline [--out out/bench/input_pipeline.json]``
 
 Measures images per second through :func:`saltlab.data.make_batches` with
 augmentation (iterating batches, no training) and images per second of
@@ -50,28 +50,27 @@ def pipeline_rate(x, y, *, batch_size=32, epochs=3, seed=0):
     return count / (time.perf_counter() - start)
 
 
-def train_step_rate(x, y, *, batch_size=32, steps=10, impl="solutions"):
+def train_step_rate(x, y, *, impl, batch_size=32, steps=10):
     """Images per second of ``train_on_batch`` of the course U-Net.
 
     Parameters
     ----------
     x, y : numpy.ndarray, float32, shape (N, 128, 128, 1), N >= batch_size
+    impl : saltlab.impl.Implementation
+        Whose blocks build the U-Net.
     batch_size : int, optional
     steps : int, optional
         Timed steps, after three warm-up steps.
-    impl : str, optional
-        Implementation passed to :func:`saltlab.impl.load_implementation`.
 
     Returns
     -------
     float
     """
-    from saltlab.impl import load_implementation
     from saltlab.models import build_unet
     from saltlab.seeding import seed_everything
 
     seed_everything(0)
-    model = build_unet(impl=load_implementation(impl))
+    model = build_unet(impl=impl)
     model.compile("adam", "binary_crossentropy")
     xb, yb = x[:batch_size], y[:batch_size]
     for _ in range(3):
@@ -84,7 +83,7 @@ def train_step_rate(x, y, *, batch_size=32, steps=10, impl="solutions"):
 
 def main(argv=None):
     """Run the benchmark and write the JSON report; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m saltlab.data.bench",
+    parser = argparse.ArgumentParser(prog="python -m saltlab.benchmarks.input_pipeline",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path,
                         default=Path("out/bench/input_pipeline.json"))
@@ -97,7 +96,9 @@ def main(argv=None):
     data = synthesize(args.n, seed=0)
     x, y = to_network_input(data.images), masks_to_network(data.masks)
     pipe = pipeline_rate(x, y)
-    step = train_step_rate(x, y, steps=args.steps)
+    from saltlab.impl import load_implementation
+
+    step = train_step_rate(x, y, impl=load_implementation("solutions"), steps=args.steps)
     report = {
         "pipeline_images_per_second": round(pipe, 1),
         "train_step_images_per_second": round(step, 1),

@@ -2,10 +2,11 @@
 
 The bundle holds what a student needs and nothing of the reference:
 ``assignment/`` (stubs and released notebooks), ``tests/`` with the rubric and
-the reference's stored answers, the support package ``saltlab/`` (minus
-instructor tools), the data tooling and README, ``pyproject.toml``, and the
-student Makefile and README from ``grader/student_bundle/``. No
-``solutions/``, no ``grader/``, no hidden cases, no project self-tests.
+the reference's stored answers, the contract ``SPEC.md``, the support package
+``saltlab/`` without its instructor-only parts (:data:`INSTRUCTOR_ONLY`), the
+data tooling and README, ``pyproject.toml``, and the student Makefile and
+README from ``saltlab/authoring/student_bundle/``. No ``solutions/``, no
+``grader/``, no hidden cases, no project self-tests.
 
 :func:`find_reference_code` greps a folder for any line of the reference's
 solution regions; the release refuses to finish if it finds one.
@@ -18,15 +19,17 @@ import sys
 import zipfile
 from pathlib import Path
 
-from saltlab.paths import REPO_ROOT, SOLUTIONS_DIR
+from ..paths import REPO_ROOT, SOLUTIONS_DIR
 
 BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
-INCLUDE = ("assignment", "tests", "saltlab", "data/README.md", "pyproject.toml", "mk", "conftest.py")
-EXCLUDE_NAMES = {"__pycache__", ".ipynb_checkpoints", "bench.py", "stubgen.py"}
-"""Instructor-only tools left out of the support package: the stub generator and
-the graders' benchmark (both need solutions/)."""
+INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "pyproject.toml", "mk", "conftest.py")
+INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "saltlab/stubgen.py")
+"""Paths (from the repository root) left out of the bundle: building what students
+get (this package) and the benchmarks both need ``solutions/``; ``saltlab/stubgen.py``
+only forwards to :mod:`saltlab.authoring.stubgen`."""
+CACHE_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 
 _REGION = re.compile(r"### BEGIN SOLUTION.*?\n(.*?)### END SOLUTION", re.DOTALL)
 _TRIVIAL = re.compile(
@@ -80,7 +83,10 @@ def find_reference_code(folder, lines=None):
 
 
 def _ignore(directory, names):
-    return [n for n in names if n in EXCLUDE_NAMES or n.endswith((".pyc", ".egg-info"))]
+    here = Path(directory).resolve()
+    excluded = {(REPO_ROOT / path).resolve() for path in INSTRUCTOR_ONLY}
+    return [n for n in names
+            if n in CACHE_NAMES or n.endswith((".pyc", ".egg-info")) or here / n in excluded]
 
 
 def build_release(out_dir=REPO_ROOT / "release"):
@@ -124,7 +130,7 @@ def build_release(out_dir=REPO_ROOT / "release"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grader.release", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m saltlab.authoring.release", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "release")
     args = parser.parse_args(argv)
     try:
