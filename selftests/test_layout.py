@@ -1,0 +1,103 @@
+"""The package's shape: no import circle, and imports run one way, from entry points down to data.
+
+Read from the source with ``ast`` (imports inside functions count too), so a
+circle hidden in a function body is caught as well.
+"""
+
+import ast
+
+from saltlab.paths import REPO_ROOT
+
+LAYERS = {
+    # rank: the lowest layers first. A module may import its own component and
+    # anything of a lower rank, never a higher one nor a sibling component.
+    "saltlab": 0, "saltlab.paths": 0, "saltlab.seeding": 0, "saltlab.io": 0, "saltlab.markdown": 0,
+    "saltlab.impl": 1, "saltlab.data": 1,
+    "saltlab.models": 2, "saltlab.training": 2, "saltlab.plots": 2,
+    "saltlab.evaluation": 3,
+    "saltlab.checks": 4, "saltlab.experiments": 4,
+    "saltlab.demo": 5, "saltlab.submit": 5,
+    "saltlab.authoring": 6, "saltlab.benchmarks": 6,
+    "saltlab.stubgen": 7,  # forwards the old `python -m saltlab.stubgen` to saltlab.authoring
+}
+
+
+def _modules():
+    modules = {}
+    for path in sorted((REPO_ROOT / "saltlab").rglob("*.py")):
+        parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        modules[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return modules
+
+
+def import_graph():
+    """{module: set of saltlab modules it imports}, with relative imports resolved."""
+    modules = _modules()
+    graph = {}
+    for name, (path, is_package) in modules.items():
+        here = name.split(".") if is_package else name.split(".")[:-1]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                wanted = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here[: len(here) - node.level + 1] + [node.module or ""]).strip(".") \
+                    if node.level else node.module
+                submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in modules]
+                wanted = submodules or [base]
+            else:
+                continue
+            for target in wanted:
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    targets.add(target)
+        graph[name] = targets
+    return graph
+
+
+def _component(module):
+    return max((c for c in LAYERS if module == c or module.startswith(c + ".")), key=len)
+
+
+def test_every_module_has_a_layer():
+    assert {m for m in import_graph() if _component(m) == "saltlab" and m != "saltlab"} == set()
+
+
+def test_imports_run_one_way():
+    wrong = []
+    for module, targets in import_graph().items():
+        mine = _component(module)
+        for target in targets:
+            theirs = _component(target)
+            if theirs != mine and (LAYERS[theirs] > LAYERS[mine] or LAYERS[theirs] == LAYERS[mine]):
+                wrong.append(f"{module} -> {target}")
+    assert wrong == [], "imports against the flow:\n" + "\n".join(sorted(wrong))
+
+
+def test_no_import_circle():
+    graph = import_graph()
+    # A circle exists exactly when a depth-first search meets a module still on its path.
+    state, circles = {}, []
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                circles.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert circles == [], "import circles: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+def test_the_graph_sees_function_level_imports():
+    # runner imports its summary at module level now; the old circle ran through a function-level import.
+    graph = import_graph()
+    assert "saltlab.experiments.summary" in graph["saltlab.experiments.runner"]
+    assert "saltlab.models" in graph["saltlab.checks.training_checks"]  # imported inside probe_training
