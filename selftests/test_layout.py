@@ -101,3 +101,33 @@ def test_the_graph_sees_function_level_imports():
     graph = import_graph()
     assert "saltlab.experiments.summary" in graph["saltlab.experiments.runner"]
     assert "saltlab.models" in graph["saltlab.checks.training_checks"]  # imported inside probe_training
+
+
+def _readme_table_names(heading_line):
+    """First-column names (in backticks) of the markdown table after ``heading_line`` in README.md."""
+    import re
+
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(heading_line)
+    rows = []
+    for line in lines[start + 1:]:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    return {name.rstrip("/") for row in rows[1:] for name in re.findall(r"`([^`]+)`", row.split("|")[1])}
+
+
+def _tracked(folder=""):
+    import subprocess
+
+    listing = subprocess.run(["git", "ls-files", *([folder] if folder else [])], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    prefix = len(folder.rstrip("/") + "/") if folder else 0
+    return {path[prefix:].split("/")[0] for path in listing.stdout.splitlines()}
+
+
+def test_readme_layout_tables_match_the_tree():
+    top = {name for name in _tracked() if not name.startswith(".") and (REPO_ROOT / name).is_dir()}
+    assert _readme_table_names("| folder | what it holds | who uses it |") == top | {"SPEC.md"}
+    inside = {name for name in _tracked("saltlab/") if name != "__init__.py"}
+    assert _readme_table_names("| module | concept |") == inside
