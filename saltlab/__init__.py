@@ -1,10 +1,14 @@
 """saltlab: the support code of the salt-segmentation course assignment.
 
-Neither graded nor grading: the data (synthetic generator, Kaggle loader,
-preprocessing, batches), model assembly from an implementation's blocks,
-training, extra metrics, plots and experiments. It never imports
-``assignment`` or ``solutions`` by name: the implementation is passed in
-(see :mod:`saltlab.impl`).
+Neither graded nor grading, one concept per folder or module: :mod:`.data`
+(sources, preprocessing both ways, split, batches), :mod:`.models` (assembly
+from an implementation's blocks), :mod:`.training`, :mod:`.evaluation`
+(every score and curve), :mod:`.plots`, :mod:`.checks` (the graded checks),
+:mod:`.experiments` (variants, presets, runner, summary), and for
+instructors only :mod:`.authoring` (what students get) and
+:mod:`.benchmarks`. It never imports ``assignment`` or ``solutions`` by
+name: each entry point loads the implementation once and passes it in (see
+:mod:`saltlab.impl`).
 """
 
 import logging
