@@ -134,7 +134,13 @@ def from_network_output(probs):
 
 
 def to_network(images, masks, size):
-    """Network inputs and targets at side ``size``.
+    """Network inputs and targets at side ``size``: the experiments' inputs.
+
+    At 128 this is the course's exact pad (:func:`to_network_input`,
+    :func:`masks_to_network`). At 64 the padded 128x128 arrays are averaged
+    over 2x2 blocks (masks: salt where at least half the block is salt), and
+    :func:`to_image_grid` brings predictions back, so every variant is scored
+    on the same 101x101 pixels whatever its input size.
 
     Parameters
     ----------
@@ -158,6 +164,9 @@ def to_network(images, masks, size):
 
 def to_image_grid(probabilities):
     """Network probabilities (any supported size) back on the 101x101 grid.
+
+    At 64 they are first upsampled bilinearly to 128; then the padding is
+    cropped away (:func:`from_network_output`).
 
     Parameters
     ----------
