@@ -244,6 +244,6 @@ def first_difference(got, expected, *, rtol, atol):
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
     return (
-        f"{len(bad)} of {close.size} values differ (rtol={rtol}, atol={atol}); "
+        f"{len(bad)} of {close.size} values differ (rtol={rtol:.2g}, atol={atol:.2g}); "
         f"first at index {index}: got {got[index]:.6g}, expected {expected[index]:.6g}"
     )
