@@ -28,7 +28,12 @@ def _add_run_options(parser):
                         help="seconds per training check (default 900)")
     parser.add_argument("--startup-timeout", type=float, default=180.0,
                         help="seconds for a worker to import TensorFlow and the submission (default 180)")
-    parser.add_argument("--memory-gb", type=float, default=12.0, help="address-space limit per worker (default 12)")
+    parser.add_argument("--memory-gb", type=float, default=12.0,
+                        help="address-space limit per worker process (default 12)")
+    parser.add_argument("--total-memory-gb", type=float, default=6.0,
+                        help="memory of all a worker's processes together, where cgroups allow (default 6)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="wall-clock seconds for one whole submission, every check included (default 600)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
@@ -36,7 +41,8 @@ def _add_run_options(parser):
 def _settings(args):
     from .run import Settings
 
-    return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB)), startup_timeout=args.startup_timeout)
+    return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB), total_memory_bytes=int(args.total_memory_gb * GIB)),
+                    startup_timeout=args.startup_timeout, submission_budget=args.budget)
 
 
 def _options(args, **extra):
@@ -67,13 +73,18 @@ def main(argv=None):
 
     try:
         if args.command == "grade":
-            _, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
+            records, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
                                                                             progress=not args.quiet),
                                       _settings(args), no_sandbox=args.no_sandbox)
             if not args.quiet:
                 print(summary)
             print(f"Gradebook: {args.out / 'gradebook.csv'}; per student: {args.out}/<student>/feedback.md, "
                   "results.json", file=sys.stderr)
+            broken = [r["student_id"] for r in records if "grader error" in r["problems"]]
+            if broken:
+                print(f"error: the grader failed on {len(broken)} submission(s) (status 'grader error'; tracebacks "
+                      "above); every other student is graded", file=sys.stderr)
+                return 1
         else:
             from .bench import run_bench
 

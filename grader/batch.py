@@ -27,7 +27,8 @@ from . import report
 from .collect import collect
 from .plan import build_plan, compute_expected, grader_version
 from .run import Cancelled, Settings, grade_submission, kill_all_workers
-from .sandbox import bwrap_status
+from .sandbox import bwrap_status, keyring_filter_status
+from .untrusted import clean_text
 
 SEED_FILE = ".grading-seed"
 
@@ -64,7 +65,17 @@ def grading_seed(out, override=None):
 
 
 def resolve_settings(settings, *, no_sandbox=False):
-    """Decide the sandbox: bubblewrap if it works and is not switched off; warn once otherwise."""
+    """Decide the sandbox: bubblewrap if it works and is not switched off; warn once otherwise.
+
+    Also checks the seccomp keyring filter, which is needed in both modes;
+    where it cannot be installed (not Linux, an unknown processor) workers
+    run without it and the grader says so.
+    """
+    filter_works, filter_reason = keyring_filter_status()
+    if settings.keyring_filter and not filter_works:
+        print(f"warning: {filter_reason}: workers can use the kernel keyring, which outlives them",
+              file=sys.stderr)
+        settings = replace(settings, keyring_filter=False)
     if no_sandbox or os.environ.get("SALTLAB_GRADER_NO_SANDBOX") == "1":
         reason = "--no-sandbox was given"
     else:
@@ -121,22 +132,27 @@ def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
         try:
             record = grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
                                       log_path=Path(out) / submission.folder_name / "worker.log")
+            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
+            report.score(record)
+            report.write_student(out, record)
         except Cancelled:
             return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
-            record = grade_submission(_broken(submission, f"grader error: {type(error).__name__}: {error}"),
-                                      plan, settings)
-        record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
-        report.score(record)
-        report.write_student(out, record)
+            record = grade_submission(_broken(submission, error), plan, settings)
+            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
+            report.score(record)
+            report.write_student(out, record)
         return record
     finally:
         slots.put(slot)
 
 
-def _broken(submission, message):
-    return replace(submission, problem="crash", message=message)
+def _broken(submission, error):
+    """The submission marked 'grader error': its row says so (the traceback went to the instructor's terminal)."""
+    message = (f"grader error: {type(error).__name__}: {clean_text(str(error), 300)}; the instructor has the "
+               "traceback")
+    return replace(submission, problem="grader error", message=message)
 
 
 def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *, no_sandbox=False):
@@ -167,7 +183,9 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
     """
     out = Path(out)
     staging = Path(tempfile.mkdtemp(prefix="saltlab-grading-"))
-    staging.chmod(0o755)  # the sandbox's unprivileged uid must reach the staged copies
+    # Others may pass through (the sandbox's uid reaches its own staged folder) but not list it;
+    # each staged folder is readable by its worker's uid only (sandbox.hand_over).
+    staging.chmod(0o711)
     try:
         submissions, skipped = collect(submissions_dir, staging)
         for message in skipped:

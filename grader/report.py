@@ -26,6 +26,8 @@ from pathlib import Path
 
 from saltlab.checks.rubric import load_rubric
 
+from .untrusted import csv_cell, markdown_block, markdown_inline
+
 GRADE_FILE = "grade.json"
 
 
@@ -41,15 +43,20 @@ def fmt(points):
     return "0" if text in ("", "-0") else text
 
 
-def write_atomic(path, data):
-    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``."""
+def write_atomic(path, data, mode=0o644):
+    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``.
+
+    ``mode`` 0o644 for what the instructor shares (results, feedback, the
+    gradebook), 0o600 for what only the instructor may read (``grade.json``
+    names hidden cases).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; these are for the instructor to share
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -91,29 +98,31 @@ def results_json(record):
 
 
 STATUS_ADVICE = {
+    "grader error": "The grader failed on your submission; this is not your fault, and your instructor has been told.",
     "bad archive": "The file you handed in could not be opened as a submission.",
+    "bad folder": "Your submission is over a limit of the grader (files, sizes) or holds something that is not a "
+                  "regular file.",
+    "link": "Your submission has a symbolic link where graded files are looked for; links are never followed, "
+            "so hand in the files themselves.",
     "missing files": "Some graded files were missing, so nothing could be run.",
     "syntax error": "A file does not parse, so nothing could be run: fix it (`make test` shows the same error).",
     "import error": "Importing your files failed, so nothing could be run (`make test` shows the same error).",
     "timeout": "Some of your code ran out of time; the checks it was running failed.",
     "memory": "Some of your code ran out of memory; the checks it was running failed.",
     "crash": "The process running your code died during some checks (os._exit, a crash); those checks failed.",
+    "budget": "Your submission used its whole time budget; the checks not run by then failed.",
 }
-
-
-def _indent(text):
-    return "\n".join("    " + line for line in text.splitlines())
 
 
 def feedback_md(record):
     """The student's ``feedback.md``: per question, each check's result and what to do."""
     rubric = load_rubric()
-    lines = [f"# Feedback for {record['student_id']}", "",
+    lines = [f"# Feedback for {markdown_inline(record['student_id'])}", "",
              f"**Total: {fmt(record['total'])} / {fmt(record['max_total'])} points.**", ""]
     for problem in record["problems"]:
         lines.append(f"- Status **{problem}**: {STATUS_ADVICE[problem]}")
     if record["problems"] and record["message"]:
-        lines += ["", _indent(record["message"])]
+        lines += ["", markdown_block(record["message"])]
     if record["problems"]:
         lines.append("")
     for question, earned in record["questions"].items():
@@ -125,7 +134,7 @@ def feedback_md(record):
             mark = "passed" if row["passed"] else "FAILED"
             lines.append(f"- {mark} ({fmt(row['earned'])}/{fmt(row['points'])}) {what}")
             if not row["passed"]:
-                lines += ["", _indent(row["feedback"]), ""]
+                lines += ["", markdown_block(row["feedback"], indent="  "), ""]
         lines.append("")
     lines.append("Hidden checks run the same checks as `make test` on inputs you cannot see; "
                  "they pass when your functions follow SPEC.md beyond the public examples.")
@@ -137,8 +146,9 @@ def write_student(out, record):
     folder = Path(out) / record["folder"]
     write_atomic(folder / "results.json", results_json(record))
     write_atomic(folder / "feedback.md", feedback_md(record))
-    # Last: a grade.json present means the student is completely written.
-    write_atomic(folder / GRADE_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    # Last: a grade.json present means the student is completely written. It is the
+    # instructor's only: it names the hidden cases a student failed.
+    write_atomic(folder / GRADE_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n", mode=0o600)
 
 
 def read_record(out, folder_name):
@@ -162,7 +172,7 @@ def gradebook_csv(records):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", *columns, "total", "max_total", "status"])
     for record in sorted(records, key=lambda r: r["student_id"]):
-        writer.writerow([record["student_id"], *(fmt(record["questions"].get(q, 0.0)) for q in columns),
+        writer.writerow([csv_cell(record["student_id"]), *(fmt(record["questions"].get(q, 0.0)) for q in columns),
                          fmt(record["total"]), fmt(record["max_total"]), record["status"]])
     return buffer.getvalue()
 
@@ -208,10 +218,10 @@ def summary_md(records, *, skipped=(), header=()):
         statuses.setdefault(record["status"], []).append(record["student_id"])
     lines += ["## Status", ""]
     for status, students in sorted(statuses.items()):
-        shown = ", ".join(students[:20]) + (" ..." if len(students) > 20 else "")
+        shown = ", ".join(markdown_inline(s) for s in students[:20]) + (" ..." if len(students) > 20 else "")
         lines.append(f"- {status}: {len(students)}" + ("" if status == "ok" else f" ({shown})"))
     if skipped:
-        lines += ["", "## Skipped entries", ""] + [f"- {message}" for message in skipped]
+        lines += ["", "## Skipped entries", ""] + [f"- {markdown_inline(message)}" for message in skipped]
     return "\n".join(lines) + "\n"
 
 

@@ -20,6 +20,12 @@ own PID namespace, killed with the grader. When the grader runs as root,
 ``setpriv`` drops to an unprivileged uid per job slot, so ``RLIMIT_NPROC``
 is enforced (the kernel ignores it for root) and no capability is left.
 
+The launcher also installs a seccomp filter that denies the kernel keyring
+(:mod:`grader.syscall_filter`: keyrings outlive processes and are shared by
+a uid) and moves itself into the worker's control group (:mod:`grader.cgroup`:
+one memory and process budget for all the worker's processes), when the
+grader made one.
+
 Without bubblewrap (or with ``--no-sandbox``) the same limits apply but the
 student's code can read what the grader can read; the grader warns once.
 """
@@ -54,11 +60,15 @@ class Limits:
     Attributes
     ----------
     memory_bytes : int
-        ``RLIMIT_AS``. TensorFlow reserves far more address space than it
-        touches: the worker peaks at about 1.5 GiB without training and
-        2.9 GiB after the training checks (measured on 2 cores; more cores
-        mean more thread stacks), so 12 GiB leaves room while stopping a
-        memory bomb with a ``MemoryError``.
+        ``RLIMIT_AS``, per process. TensorFlow reserves far more address
+        space than it touches: the worker peaks at about 1.5 GiB without
+        training and 2.9 GiB after the training checks (measured on 2 cores;
+        more cores mean more thread stacks), so 12 GiB leaves room while
+        stopping a memory bomb with a ``MemoryError``.
+    total_memory_bytes : int
+        Memory of all the worker's processes together (its control group,
+        where the machine allows one: see :mod:`grader.cgroup`); above it the
+        kernel kills them. Twice the measured peak of an honest worker.
     cpu_seconds : int
         ``RLIMIT_CPU`` over the worker's life (all its checks, all threads):
         30 CPU-minutes per core. A backstop; the wall-clock limits per check
@@ -72,6 +82,7 @@ class Limits:
     """
 
     memory_bytes: int = 12 * GIB
+    total_memory_bytes: int = 6 * GIB
     cpu_seconds: int = field(default_factory=lambda: 1800 * (os.cpu_count() or 1))
     processes: int = 2048
     file_bytes: int = 64 * 2**20
@@ -200,6 +211,26 @@ def identity(slot):
                 "--bounding-set=-all", "--no-new-privs"], True
 
 
+def worker_uid(slot, sandboxed):
+    """The uid the worker of ``slot`` runs as when it is not the grader's own (root grader, setpriv), else None."""
+    if sandboxed and os.geteuid() == 0 and shutil.which("setpriv") is not None:
+        return BASE_UID + slot
+    return None
+
+
+def hand_over(folder, uid):
+    """Make a staged submission readable by the worker's uid only (0500/0400), or by the grader only (uid None).
+
+    Staged code is private: other local users must not read every student's
+    files while grading runs, and one worker must not read another's.
+    """
+    folder = Path(folder)
+    for path in [folder, *folder.iterdir()]:
+        if uid is not None:
+            os.chown(path, uid, uid, follow_symlinks=False)
+        path.chmod(0o500 if path.is_dir() else 0o400)
+
+
 def worker_environment():
     """A clean environment: nothing of the grader's leaks into the worker."""
     return {
@@ -218,7 +249,7 @@ def worker_environment():
     }
 
 
-def worker_command(submission, *, limits, slot=0, sandboxed=True):
+def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), keyring_filter=True):
     """The argv that starts a worker for ``submission`` under ``limits``.
 
     Parameters
@@ -230,6 +261,10 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True):
         The parallel job slot (0 .. jobs-1): picks the unprivileged uid.
     sandboxed : bool, optional
         Use bubblewrap (it must be available: see :func:`bwrap_status`).
+    cgroups : sequence of pathlib.Path, optional
+        Control-group folders the launcher joins (:func:`grader.cgroup.create`).
+    keyring_filter : bool, optional
+        Install the seccomp keyring filter (see :func:`keyring_filter_status`).
 
     Returns
     -------
@@ -243,8 +278,23 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True):
     else:
         own_uid = False
         inner = python + [str(submission)]
-    launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(limits.rlimits(own_uid=own_uid)), "--"]
+    settings = {"rlimits": limits.rlimits(own_uid=own_uid), "cgroups": [str(c) for c in cgroups],
+                "keyring_filter": keyring_filter}
+    launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(settings), "--"]
     return launcher + inner, str(REPO_ROOT)
+
+
+@functools.lru_cache(maxsize=1)
+def keyring_filter_status():
+    """Whether the seccomp keyring filter installs here: ``(works, reason)``. Tried once per process."""
+    script = Path(__file__).resolve().with_name("syscall_filter.py")
+    try:
+        probe = subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        return False, f"the keyring filter could not be tried: {error}"
+    if probe.returncode != 0:
+        return False, f"the keyring filter does not work here: {probe.stdout.strip()[:200] or probe.returncode}"
+    return True, ""
 
 
 def describe(limits, sandboxed):
@@ -254,8 +304,25 @@ def describe(limits, sandboxed):
 
 
 def _launch(argv):
-    """Script mode: apply the limits in ``argv[0]`` then exec ``argv[2:]``."""
-    for name, (soft, hard) in json.loads(argv[0]).items():
+    """Script mode: apply the settings in ``argv[0]`` then exec ``argv[2:]``.
+
+    In order: join the control groups (before anything else runs, so every
+    later process is counted), set the resource limits, lower the OOM score,
+    install the keyring filter (it must come last: it also sets
+    ``no_new_privs``), exec. A step that fails ends the launcher with exit
+    code 125 and a message on stderr (the worker's log): never a worker
+    running with less protection than the grader believes.
+    """
+    settings = json.loads(argv[0])
+    try:
+        if settings["cgroups"]:
+            import cgroup  # grader/cgroup.py: this script's folder is on sys.path
+
+            cgroup.join(settings["cgroups"])
+    except OSError as error:
+        print(f"launcher: cannot join the worker's control group: {error}", file=sys.stderr)
+        os._exit(125)
+    for name, (soft, hard) in settings["rlimits"].items():
         try:
             resource.setrlimit(getattr(resource, name), (soft, hard))
         except (ValueError, OSError):  # a hard limit below ours already: keep the stricter one
@@ -266,6 +333,14 @@ def _launch(argv):
             handle.write("1000")
     except OSError:
         pass
+    if settings["keyring_filter"]:
+        import syscall_filter  # grader/syscall_filter.py
+
+        try:
+            syscall_filter.install()
+        except OSError as error:
+            print(f"launcher: cannot install the keyring filter: {error}", file=sys.stderr)
+            os._exit(125)
     command = argv[2:]
     os.execv(command[0], command)
 
