@@ -9,10 +9,11 @@ DATA ?=
 SUBMISSIONS ?=
 OUT ?= out/grades
 GRADE_ARGS ?=
+GRADESCOPE_ARGS ?=
 PRESET ?= quick
 
 .DEFAULT_GOAL := help
-.PHONY: test check stubs fixtures data inspect-data bench bench-grade release grade submit demo notebooks experiments clean
+.PHONY: test check stubs fixtures data inspect-data bench bench-grade release gradescope grade submit demo notebooks experiments clean
 
 test: $(STAMP) ## run the public graders on your assignment/ (IMPL=solutions|<folder>, Q=<question>)
 	@$(PY) -m pytest tests -q -rN --impl "$(IMPL)" $(if $(Q),--question "$(Q)")
@@ -58,6 +59,9 @@ notebooks: $(STAMP) ## release the nbgrader notebooks from solutions/ into assig
 
 experiments: $(STAMP) ## train the variants behind the course questions: PRESET=quick|full, DATA=<folder> optional
 	@$(PY) -m saltlab.experiments --preset "$(PRESET)" $(if $(DATA),--data "$(DATA)")
+
+gradescope: $(STAMP) ## build release/autograder.zip for Gradescope (GRADESCOPE_ARGS="--seed N --leaderboard")
+	@$(PY) -m grader.gradescope --out release/autograder.zip $(GRADESCOPE_ARGS)
 
 release: $(STAMP) ## build the student bundle in release/ (folder and zip)
 	@$(PY) -m grader.release

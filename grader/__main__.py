@@ -39,7 +39,7 @@ def _add_run_options(parser):
 
 
 def _settings(args):
-    from .run import Settings
+    from .worker_process import Settings
 
     return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB), total_memory_bytes=int(args.total_memory_gb * GIB)),
                     startup_timeout=args.startup_timeout, submission_budget=args.budget)
@@ -65,7 +65,14 @@ def main(argv=None):
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
     bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
     _add_run_options(bench)
+    gradescope = commands.add_parser("gradescope-run", help="grade one upload inside the Gradescope autograder "
+                                                            "(run_autograder calls this)")
+    gradescope.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
+    if args.command == "gradescope-run":
+        from .gradescope import run
+
+        return run(args.root)
 
     from .batch import BatchError, grade_folder
     from .collect import CollectError

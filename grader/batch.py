@@ -26,8 +26,9 @@ from queue import Queue
 from . import report
 from .collect import collect
 from .plan import build_plan, compute_expected, grader_version
-from .run import Cancelled, Settings, grade_submission, kill_all_workers
-from .sandbox import bwrap_status, keyring_filter_status
+from .grading import Cancelled, grade_submission
+from .worker_process import Settings, kill_all_workers
+from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
 from .untrusted import clean_text
 
 SEED_FILE = ".grading-seed"
@@ -82,8 +83,10 @@ def resolve_settings(settings, *, no_sandbox=False):
         path, reason, _ = bwrap_status()
         if path is not None:
             return replace(settings, sandboxed=True)
-    print(f"warning: {reason}: student code runs WITHOUT a sandbox (resource limits and time limits only); "
-          "it can read and write what the grader can, including solutions/. Install bubblewrap "
+    _, uid, identity_reason = fallback_identity()
+    who = f"as uid {uid} and up (one per job)" if uid is not None else f"as the grader's user ({identity_reason})"
+    print(f"warning: {reason}: student code runs WITHOUT a sandbox (resource limits and time limits only), "
+          f"{who}; it can read what that user can read, and reach the network. Install bubblewrap "
           "(apt-get install bubblewrap) for real grading.", file=sys.stderr)
     return replace(settings, sandboxed=False)
 
@@ -129,21 +132,21 @@ def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
         if cancel.is_set():
             return None
         (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
-        try:
-            record = grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
-                                      log_path=Path(out) / submission.folder_name / "worker.log")
-            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
+        def finish(record):
+            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed,
+                          seed_fingerprint=plan.seed_fingerprint, submission_hash=submission.content_hash)
             report.score(record)
             report.write_student(out, record)
+            return record
+
+        try:
+            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
+                                           log_path=Path(out) / submission.folder_name / "worker.log"))
         except Cancelled:
             return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
-            record = grade_submission(_broken(submission, error), plan, settings)
-            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
-            report.score(record)
-            report.write_student(out, record)
-        return record
+            return finish(grade_submission(_broken(submission, error), plan, settings))
     finally:
         slots.put(slot)
 
@@ -162,7 +165,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
     ----------
     submissions_dir, out : pathlib.Path
     options : Options
-    settings : grader.run.Settings
+    settings : grader.worker_process.Settings
         Limits and time limits of the workers.
     no_sandbox : bool, optional
         Run workers without bubblewrap (tests of the fallback; warns).
@@ -197,6 +200,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         seed = grading_seed(out, options.seed)
         version = grader_version()
         settings = resolve_settings(settings, no_sandbox=no_sandbox)
+        settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
         plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
                           check_timeout=options.check_timeout, training_timeout=options.training_timeout)
         keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=plan.selection,

@@ -58,7 +58,7 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
     options : grader.batch.Options
         ``jobs`` defaults to 1 here, so per-submission time is not inflated by
         parallel submissions sharing the cores; ``seed`` defaults to 0.
-    settings : grader.run.Settings, optional
+    settings : grader.worker_process.Settings, optional
     no_sandbox : bool, optional
 
     Returns
@@ -68,7 +68,7 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
     """
     from saltlab.impl import load_implementation
 
-    from .run import Settings
+    from .worker_process import Settings
 
     settings = settings or Settings()
     seed = 0 if options.seed is None else options.seed

@@ -457,22 +457,24 @@ def _student_ids(entries):
     def raw(entry):
         return os.fsencode(entry.name)
 
+    def shown(student_id):  # how the id reads once cleaned for display (NFC: "Zoë" composed or not)
+        return unicodedata.normalize("NFC", student_id)
+
+    def clashing(ids):
+        counts = {}
+        for student_id in ids.values():
+            counts[shown(student_id)] = counts.get(shown(student_id), 0) + 1
+        return {key for key, student_id in ids.items() if counts[shown(student_id)] > 1}
+
     ids = {}
     for entry in entries:
         name = entry.name
         ids[raw(entry)] = printable(name[: -len(".zip")] if name.lower().endswith(".zip") else name)
-    counts = {}
-    for student_id in ids.values():
-        counts[student_id] = counts.get(student_id, 0) + 1
     for entry in entries:
-        if counts[ids[raw(entry)]] > 1:
+        if raw(entry) in clashing(ids):
             ids[raw(entry)] = printable(entry.name)
-    counts = {}
-    for student_id in ids.values():
-        counts[student_id] = counts.get(student_id, 0) + 1
-    for key, student_id in ids.items():
-        if counts[student_id] > 1:
-            ids[key] = f"{student_id}#{hashlib.sha256(key).hexdigest()[:8]}"
+    for key in clashing(ids):
+        ids[key] = f"{ids[key]}#{hashlib.sha256(key).hexdigest()[:8]}"
     return {entry: ids[raw(entry)] for entry in entries}
 
 
@@ -534,6 +536,38 @@ def collect(submissions_dir, staging):
                                               f"({type(error).__name__}); the instructor has the details")
         submissions.append(submission)
     return sorted(submissions, key=lambda s: s.student_id), skipped
+
+
+def collect_upload(upload, staging, *, student_id="submission"):
+    """One student's upload (Gradescope's ``/autograder/submission``), staged like an entry of :func:`collect`.
+
+    The upload may be the graded files themselves, the zip ``make submit``
+    writes (alone in the upload), or a folder nesting them: the same
+    layouts, limits and refusals as a batch entry.
+
+    Returns
+    -------
+    submission : Submission
+    """
+    upload, staging = Path(upload), Path(staging)
+    staging.mkdir(parents=True, exist_ok=True)
+    entry = upload
+    try:
+        listing = list_folder(upload, "the upload")
+        zips = [name for name, item in listing.files.items() if name.lower().endswith(".zip")]
+        if len(zips) == 1 and not listing.folders and not any(n.endswith(".py") for n in listing.files):
+            entry = upload / zips[0]
+    except (OSError, RefusedError):
+        pass  # _prepare reports it
+    submission = Submission(student_id, folder_name_for(student_id), entry)
+    try:
+        _prepare(submission, entry, staging)
+    except Exception as error:  # a grader bug must still give the student a result
+        import traceback
+
+        traceback.print_exc()
+        _mark(submission, "grader error", f"the grader could not read this submission ({type(error).__name__})")
+    return submission
 
 
 def _prepare(submission, entry, staging):

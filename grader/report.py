@@ -81,20 +81,70 @@ def _test_name(row, title):
     return f"{title} | {prefix}{row['check_id']}"
 
 
+SUBMISSION_PROBLEMS = {"grader error", "bad archive", "bad folder", "link", "missing files", "syntax error",
+                       "import error"}
+"""Statuses about the submission as a whole, found before any hidden input is sent."""
+
+
+def visible_problems(record):
+    """The row statuses a student may see before publication.
+
+    A status raised by a hidden check (it timed out, crashed, ran out of
+    memory) would tell its outcome early: only statuses of the submission as
+    a whole, and those of public checks, are shown.
+    """
+    from_public = {row["outcome"] for row in record["checks"] if not row["hidden"]}
+    return [p for p in record["problems"] if p in SUBMISSION_PROBLEMS or p in from_public]
+
+
 def results_json(record):
-    """The Gradescope ``results.json`` of one student (public checks visible, hidden after publishing)."""
+    """The Gradescope ``results.json`` of one student (Gradescope's documented autograder format).
+
+    Public checks are ``visible``; hidden ones ``after_published``, and
+    nothing visible (the top-level output included) tells their points or
+    outcome before publication. Test outputs are Markdown whose student text
+    sits in fenced code blocks (:func:`grader.untrusted.markdown_block`), so
+    nothing a student wrote is rendered. ``extra_data`` names the grader
+    version, a fingerprint of the seed (never the seed) and a hash of the
+    submission, so a regrade can be checked against the first grade.
+    """
     rubric = load_rubric()
-    tests = []
+    questions = list(rubric.questions)
+    tests, counters = [], {}
     for row in record["checks"]:
-        output = f"passed: {row['description']}" if row["passed"] else row["feedback"]
+        position = questions.index(row["question"]) + 1
+        counters[position] = counters.get(position, 0) + 1
+        if row["passed"]:
+            output = f"passed: {row['description']}"
+        else:
+            output = f"failed: {row['description']}\n\n{markdown_block(row['feedback'])}"
         tests.append({"name": _test_name(row, rubric.questions[row["question"]]),
+                      "number": f"{position}.{counters[position]}",
                       "score": round(row["earned"], 4), "max_score": round(row["points"], 4),
-                      "visibility": "after_published" if row["hidden"] else "visible", "output": output})
-    output = f"{fmt(record['total'])} / {fmt(record['max_total'])} points. Status: {record['status']}."
-    if record["status"] != "ok" and record["message"]:
-        output += f"\n{record['message']}"
-    return json.dumps({"score": round(record["total"], 4), "output": output, "visibility": "visible",
-                       "stdout_visibility": "hidden", "tests": tests}, indent=2, sort_keys=True) + "\n"
+                      "status": "passed" if row["passed"] else "failed",
+                      "output": output, "output_format": "md",
+                      "visibility": "after_published" if row["hidden"] else "visible",
+                      "tags": [row["question"]]})
+    public = [row for row in record["checks"] if not row["hidden"]]
+    hidden_points = sum(row["points"] for row in record["checks"] if row["hidden"])
+    lines = [f"Public checks: **{fmt(sum(r['earned'] for r in public))} / {fmt(sum(r['points'] for r in public))}** "
+             "points."]
+    if hidden_points:
+        lines.append(f"Hidden checks ({fmt(hidden_points)} points) are shown when grades are published.")
+    shown = visible_problems(record)
+    for problem in shown:
+        lines.append(f"Status **{problem}**: {STATUS_ADVICE[problem]}")
+    if shown and record["message"] and set(shown) & SUBMISSION_PROBLEMS:
+        lines.append(markdown_block(record["message"]))
+    results = {"score": round(record["total"], 4), "execution_time": round(record["timing"]["total_seconds"]),
+               "output": "\n\n".join(lines), "output_format": "md", "visibility": "visible",
+               "stdout_visibility": "hidden", "tests": tests,
+               "extra_data": {"grader_version": record.get("grader_version", ""),
+                              "seed_fingerprint": record.get("seed_fingerprint", ""),
+                              "submission_hash": record.get("submission_hash", "")}}
+    if record.get("leaderboard"):
+        results["leaderboard"] = record["leaderboard"]
+    return json.dumps(results, indent=2, sort_keys=True) + "\n"
 
 
 STATUS_ADVICE = {

@@ -35,6 +35,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -156,8 +157,17 @@ def _saltlab_dir():
     return str(Path(saltlab.__file__).resolve().parent)
 
 
-def bwrap_arguments(submission, limits):
-    """The bubblewrap argv (without the command) for one submission folder."""
+WORKER_MOUNT = "/saltlab-worker"
+"""Where the worker's own files (:func:`public_worker_files`) appear inside the sandbox."""
+
+
+def bwrap_arguments(submission, limits, public_dir=None):
+    """The bubblewrap argv (without the command) for one submission folder.
+
+    With ``public_dir`` (a world-readable copy of the worker's files) the
+    worker starts there and needs nothing of the repository, which may be
+    private (Gradescope's source folder is root-only while grading).
+    """
     bwrap, _, help_text = bwrap_status()
     args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -173,11 +183,14 @@ def bwrap_arguments(submission, limits):
             args += ["--symlink", os.readlink(directory), directory]
         elif os.path.isdir(directory):
             binds.append(directory)
-    binds += [sys.base_prefix, sys.prefix, _saltlab_dir()]
-    binds += [str(REPO_ROOT / name) for name in WORKER_FILES]
+    binds += [sys.base_prefix, sys.prefix]
+    if public_dir is None:
+        binds += [_saltlab_dir(), *(str(REPO_ROOT / name) for name in WORKER_FILES)]
     args += _bind_tree(binds)
-    args += ["--ro-bind", str(submission), SUBMISSION_MOUNT, "--chdir", str(REPO_ROOT)]
-    return args
+    args += ["--ro-bind", str(submission), SUBMISSION_MOUNT]
+    if public_dir is None:
+        return args + ["--chdir", str(REPO_ROOT)]
+    return args + ["--ro-bind", str(public_dir), WORKER_MOUNT, "--chdir", WORKER_MOUNT]
 
 
 def identity(slot):
@@ -206,16 +219,74 @@ def identity(slot):
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         return ["--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL"], [], False
-    uid = str(BASE_UID + slot)
-    return [], [setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all", "--no-new-privs"], True
+    return [], _setpriv(setpriv, BASE_UID + slot), True
+
+
+def _setpriv(setpriv, uid):
+    return [setpriv, "--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs"]
+
+
+def _reachable_by_others(path):
+    """Whether a process of another uid can reach ``path`` (every folder above it has o+x)."""
+    path = Path(path).resolve()
+    return all(os.stat(parent).st_mode & stat.S_IXOTH for parent in path.parents)
+
+
+@functools.lru_cache(maxsize=1)
+def fallback_identity():
+    """Who the worker runs as without bubblewrap: ``(setpriv prefix, uid or None, reason)``.
+
+    A root grader without namespaces (a Docker container such as Gradescope's)
+    still drops the worker to an unprivileged uid, so it can read nothing that
+    is private to root (the autograder's source, the results file) and cannot
+    signal the grader. That needs ``setpriv`` and a Python installation that
+    other uids can reach (not one under a 0700 ``/root``); otherwise the
+    worker keeps the grader's uid and the reason is given.
+    """
+    if os.geteuid() != 0:
+        return [], None, "the grader is not root: the worker runs as the grader's own user"
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return [], None, "setpriv (util-linux) is missing: the worker runs as root"
+    unreachable = [p for p in (sys.executable, sys.prefix) if not _reachable_by_others(p)]
+    if unreachable:
+        return [], None, (f"{unreachable[0]} is not reachable by other users (a folder above it lacks o+x): "
+                          "the worker runs as root")
+    return _setpriv(setpriv, BASE_UID), BASE_UID, ""
+
+
+def public_worker_files(folder):
+    """A world-readable copy of all the worker runs: its three grader files and the ``saltlab`` package.
+
+    The worker starts in this folder, so ``python -m grader.worker`` and
+    ``import saltlab`` resolve here (the current folder comes first on
+    ``sys.path``), never in the repository: the repository may be private
+    to root (Gradescope's source folder while grading) and the worker's uid
+    is not root. The copy is the grader's own code, so both sides run the
+    same checks.
+
+    Returns
+    -------
+    folder : pathlib.Path
+    """
+    folder = Path(folder)
+    (folder / "grader").mkdir(parents=True, exist_ok=True)
+    for name in WORKER_FILES:
+        shutil.copyfile(REPO_ROOT / name, folder / "grader" / Path(name).name)
+    shutil.copytree(_saltlab_dir(), folder / "saltlab", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
 
 
 def worker_uid(slot, sandboxed):
     """The uid the worker of ``slot`` runs as when it is not the grader's own (root grader, setpriv), else None."""
-    if sandboxed and os.geteuid() == 0 and shutil.which("setpriv") is not None:
-        return BASE_UID + slot
-    return None
+    if sandboxed:
+        return BASE_UID + slot if os.geteuid() == 0 and shutil.which("setpriv") is not None else None
+    _, uid, _ = fallback_identity()
+    return None if uid is None else uid + slot
 
 
 def hand_over(folder, uid):
@@ -249,7 +320,7 @@ def worker_environment():
     }
 
 
-def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), keyring_filter=True):
+def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), keyring_filter=True, public_dir=None):
     """The argv that starts a worker for ``submission`` under ``limits``.
 
     Parameters
@@ -265,6 +336,11 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), ke
         Control-group folders the launcher joins (:func:`grader.cgroup.create`).
     keyring_filter : bool, optional
         Install the seccomp keyring filter (see :func:`keyring_filter_status`).
+    public_dir : pathlib.Path, optional
+        A world-readable folder holding the worker's files
+        (:func:`public_worker_files`): the worker starts there (bound at
+        :data:`WORKER_MOUNT` inside bubblewrap), so a worker with its own uid
+        needs nothing of the repository.
 
     Returns
     -------
@@ -272,16 +348,21 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), ke
     cwd : str
     """
     python = [sys.executable, "-m", "grader.worker"]
+    cwd = str(REPO_ROOT)
     if sandboxed:
         bwrap_extra, prefix, own_uid = identity(slot)
-        inner = bwrap_arguments(submission, limits) + bwrap_extra + prefix + python + [SUBMISSION_MOUNT]
+        inner = bwrap_arguments(submission, limits, public_dir) + bwrap_extra + prefix + python + [SUBMISSION_MOUNT]
     else:
-        own_uid = False
-        inner = python + [str(submission)]
+        prefix, uid, _ = fallback_identity()
+        own_uid = uid is not None
+        if own_uid:
+            prefix = _setpriv(prefix[0], uid + slot)
+            cwd = str(public_dir) if public_dir is not None else cwd
+        inner = prefix + python + [str(submission)]
     settings = {"rlimits": limits.rlimits(own_uid=own_uid), "cgroups": [str(c) for c in cgroups],
                 "keyring_filter": keyring_filter}
     launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(settings), "--"]
-    return launcher + inner, str(REPO_ROOT)
+    return launcher + inner, cwd
 
 
 @functools.lru_cache(maxsize=1)

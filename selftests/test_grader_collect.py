@@ -206,7 +206,7 @@ def test_gradebook_format_is_deterministic():
 def test_hidden_feedback_carries_no_student_text():
     """A student's exception name or message could spell out a hidden input; feedback shows neither."""
     from grader.plan import build_plan
-    from grader.run import _hidden_message
+    from grader.grading import _hidden_message
     from saltlab.checks.core import Outcome
 
     hidden = next(p for p in build_plan(1, only="precision.random").checks if p.entry.hidden)

@@ -30,6 +30,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # grader/ is instructor-only, not installed
 from grader import cgroup  # noqa: E402
 from grader.collect import MAX_ARCHIVE_MEMBERS, folder_name_for  # noqa: E402
+from grader.report import fmt  # noqa: E402
 from grader.sandbox import bwrap_status  # noqa: E402
 from saltlab.checks.rubric import load_rubric  # noqa: E402
 from saltlab.paths import REPO_ROOT, SOLUTIONS_DIR  # noqa: E402
@@ -41,7 +42,10 @@ BUDGET = 75
 OVERLAYS = ("hostile_text", "huge_type_name", "forged_frame", "junk_frame", "state_carry", "session_key",
             "fork_memory", "sleeper", "orphan")
 SECRET = f"INSTRUCTOR-SECRET-{secrets.token_hex(8)}"
-LEAK_MARKERS = ("CARRY-", "CARRIED", "INSTRUCTOR-SECRET", "PWNED", "\x1b", "\u202e", "<img", "\x00", "\ufffd\ufffd")
+LEAK_MARKERS = ("CARRY-", "CARRIED", "INSTRUCTOR-SECRET", "PWNED", "\x1b", "\u202e", "\x00", "\ufffd\ufffd")
+"""Text that must appear nowhere a student reads."""
+HTML_MARKER = "<img"
+"""Student HTML may appear only inside fenced code blocks, where Markdown shows it as text."""
 STUDENT_FILES = ("feedback.md", "results.json")
 
 pytestmark = [
@@ -109,7 +113,7 @@ def build_corpus(subs):
     expected["big_source"] = "syntax error"
     # Ids that collide once made safe, differ only in case or normal form, or attack the outputs.
     for student_id in ("José", folder_name_for("José"), "Alice", "alice", unicodedata.normalize("NFC", "Zoë"),
-                       unicodedata.normalize("NFD", "Zoë"), '=HYPERLINK("http://evil")', "<img src=x onerror=alert(1)>",
+                       unicodedata.normalize("NFD", "Zoë"), '=HYPERLINK("evil")', "<img src=x onerror=alert(1)>",
                        "-2+3", "@SUM(A1)"):
         _reference_only(subs / student_id)
         expected[student_id] = "missing files"
@@ -190,7 +194,11 @@ def test_the_control_keeps_full_marks(corpus):
 def test_each_attack_gets_its_status(corpus):
     records = _records(corpus["out"])
     for student_id, status in corpus["expected"].items():
+        if student_id.startswith("Zo"):
+            continue  # the same id in two Unicode forms: each gets a hash of its raw name (below)
         assert records[student_id]["status"] == status, (student_id, records[student_id]["message"])
+    twins = [i for i in records if unicodedata.normalize("NFC", i).startswith("Zoë#")]
+    assert len(twins) == 2 and all(records[i]["status"] == "missing files" for i in twins)
     assert records["forged_frame"]["status"] == "import error"
     assert "junk_frame" in records and "crash" in records["junk_frame"]["status"]
     assert "budget" in records["sleeper"]["status"]
@@ -208,7 +216,7 @@ def test_ids_are_kept_apart_and_inert(corpus):
     out = corpus["out"]
     ids = [row["student_id"] for row in _rows(out)]
     assert len(set(ids)) == len(ids)
-    assert "'=HYPERLINK(\"http://evil\")" in ids and "'-2+3" in ids and "'@SUM(A1)" in ids
+    assert "'=HYPERLINK(\"evil\")" in ids and "'-2+3" in ids and "'@SUM(A1)" in ids
     assert not any(i.startswith(("=", "+", "-", "@")) for i in ids)
     folders = [p.name for p in out.iterdir() if p.is_dir()]
     assert len({f.casefold() for f in folders}) == len(folders)
@@ -223,14 +231,33 @@ def test_no_student_visible_file_leaks(corpus):
         text = path.read_bytes().decode("utf-8")  # valid UTF-8, or this raises
         for marker in LEAK_MARKERS:
             assert marker not in text, (path, marker)
-        assert path.stat().st_size < 2**20, path
-        assert text.count("FORGED-IMPORT") < 200, path
+        if path.suffix != ".csv":  # a CSV cell is text, never HTML; spreadsheets are tested by the formula ids
+            rendered = _outside_code_fences(json.loads(text) if path.suffix == ".json" else text)
+            assert HTML_MARKER not in rendered, path
+        assert path.stat().st_size < 256 * 2**10, path  # the forged 14 M characters are cut to a few kB
+        assert text.count("FORGED-IMPORT") < 1000, path
         assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text if ch not in "\n\t"), path
+
+
+def _outside_code_fences(document):
+    """The Markdown text of a feedback file or of every output of a results.json, code blocks removed."""
+    if isinstance(document, dict):
+        document = "\n".join([document["output"], *(t["output"] for t in document["tests"])])
+    kept, fence = [], None
+    for line in document.splitlines():
+        stripped = line.strip()
+        if fence is None and stripped.startswith("```"):
+            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+        elif fence is not None and stripped == fence:
+            fence = None
+        elif fence is None:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def test_instructor_files_are_private(corpus):
     out = corpus["out"]
-    for path in [*out.glob("*/grade.json"), *out.glob("*/worker.log"), out / ".grading-seed"]:
+    for path in [*out.glob("*/grade.json"), *out.glob("*/worker.log")]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
@@ -264,3 +291,26 @@ print(first > 0, second, ctypes.get_errno())
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "-1", "1"], result.stderr
+
+
+def test_results_follow_gradescope_schema_and_hide_hidden_outcomes(corpus):
+    """Every results.json validates against Gradescope's documented format; visible text tells nothing hidden."""
+    import jsonschema
+
+    schema = json.loads((REPO_ROOT / "grader" / "schemas" / "gradescope_results.schema.json").read_text())
+    records = _records(corpus["out"])
+    for record in records.values():
+        results = json.loads((corpus["out"] / record["folder"] / "results.json").read_text())
+        jsonschema.validate(results, schema)
+        hidden_rows = [row for row in record["checks"] if row["hidden"]]
+        visible = results["output"] + "".join(t["output"] + t["name"] for t in results["tests"]
+                                              if t["visibility"] == "visible")
+        if hidden_rows:  # the total with hidden points in it is not shown before publication
+            assert f"/ {fmt(record['max_total'])}" not in results["output"], record["student_id"]
+        hidden_only = {row["outcome"] for row in hidden_rows} - {row["outcome"] for row in record["checks"]
+                                                                   if not row["hidden"]}
+        for outcome in hidden_only - {"passed", "failed", "not run"}:
+            if outcome not in ("grader error", "bad archive", "bad folder", "link", "missing files", "syntax error",
+                               "import error"):
+                assert f"**{outcome}**" not in visible, (record["student_id"], outcome)
+        assert results["extra_data"]["seed_fingerprint"] and results["extra_data"]["submission_hash"] is not None

@@ -76,10 +76,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Pass or fail of one check on one case, with a message for the student."""
+    """Pass or fail of one check on one case, with a message for the student.
+
+    ``measure`` is the number the verdict was decided on, when there is one
+    (the validation IoU of a training check): the grader records it, and
+    Gradescope's leaderboard can show it.
+    """
 
     passed: bool
     message: str = ""
+    measure: float = None
 
 
 @dataclass(frozen=True)

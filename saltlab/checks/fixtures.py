@@ -40,8 +40,41 @@ def fixture_path(check_id):
     return FIXTURE_DIR / f"{check_id}.npz"
 
 
+def reference_answers(check, reference, cases):
+    """Run the reference's probe on ``cases``; one answer per case.
+
+    The one place where expected answers come from, for the stored fixtures
+    (public cases, ``make fixtures``) and for the grader (public and hidden
+    cases, live at grading time: :func:`grader.plan.compute_expected`).
+
+    Returns
+    -------
+    answers : dict
+        ``{case_id: (outcome, answer)}``: the reference's
+        :class:`~saltlab.checks.core.Outcome` and its plain-data answer.
+
+    Raises
+    ------
+    RuntimeError
+        If the reference fails a case: the expected answers would be meaningless.
+    """
+    import keras
+
+    # Layers built with name=None get Keras's global counters in their names
+    # (conv2d_7): start each check from fresh counters, so what is stored does
+    # not depend on what else this process built before.
+    keras.backend.clear_session()
+    answers = {}
+    for case in cases:
+        outcome = run_probe(check, reference, case)
+        if outcome.status != "ok":
+            raise RuntimeError(f"the reference fails {check.id} on {case.id}: {outcome.status} {outcome.detail}")
+        answers[case.id] = (outcome, outcome.answer)
+    return answers
+
+
 def compute_expected(check, reference):
-    """Run the reference probe on every public case.
+    """The reference's answers on every public case, as stored in ``tests/fixtures/<check id>.npz``.
 
     Returns
     -------
@@ -51,21 +84,11 @@ def compute_expected(check, reference):
     Raises
     ------
     RuntimeError
-        If the reference fails a case: the fixtures would be meaningless.
+        If the reference fails a case.
     """
-    import keras
-
-    # Layers built with name=None get Keras's global counters in their names
-    # (conv2d_7): start each check from fresh counters, so what is stored does
-    # not depend on what else this process built before.
-    keras.backend.clear_session()
-    fixture = {}
-    for case in check.public_cases():
-        outcome = run_probe(check, reference, case)
-        if outcome.status != "ok":
-            raise RuntimeError(f"the reference fails {check.id} on {case.id}: {outcome.status} {outcome.detail}")
-        fixture[case.id] = {"digest": case_digest(case), "answer": outcome.answer}
-    return fixture
+    cases = check.public_cases()
+    answers = reference_answers(check, reference, cases)
+    return {case.id: {"digest": case_digest(case), "answer": answers[case.id][1]} for case in cases}
 
 
 class FixtureError(LookupError):

@@ -2,7 +2,7 @@
 
 The worker moved its channel off fds 0 and 1, but a student can find the
 pipe it writes to in /proc/self/fd. The forged frame claims an import error
-whose text is 16 million characters: the grader must cap what it keeps.
+whose text is 14 million characters (56 MB as a NumPy string, under the frame cap): the grader must cap what it keeps.
 """
 
 import os
@@ -26,4 +26,4 @@ def _frame(message):
 
 _fd = channel()
 if _fd is not None:
-    os.write(_fd, _frame({"seq": 0, "ready": False, "kind": "import error", "error": "FORGED-IMPORT " * 1_200_000}))
+    os.write(_fd, _frame({"seq": 0, "ready": False, "kind": "import error", "error": "FORGED-IMPORT " * 1_000_000}))
