@@ -60,7 +60,12 @@ def main(argv=None):
     grade.add_argument("--out", type=Path, default=Path("out/grades"), help="output folder (default out/grades)")
     grade.add_argument("--force", action="store_true", help="regrade submissions that are up to date")
     grade.add_argument("--quiet", action="store_true", help="no progress lines, no summary on the terminal")
+    grade.add_argument("--shard", default=None, metavar="I/N",
+                       help="grade only share I of N (0 <= I < N, by a hash of the student id); needs --seed")
     _add_run_options(grade)
+    merge = commands.add_parser("merge", help="join the output folders of shards into one")
+    merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of every shard")
+    merge.add_argument("--out", type=Path, required=True, help="the merged output folder")
     bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
     bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
@@ -80,8 +85,12 @@ def main(argv=None):
 
     try:
         if args.command == "grade":
+            from .batch import parse_shard
+
+            shard = parse_shard(args.shard) if args.shard else None
             records, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
-                                                                            progress=not args.quiet),
+                                                                                  progress=not args.quiet,
+                                                                                  shard=shard),
                                       _settings(args), no_sandbox=args.no_sandbox)
             if not args.quiet:
                 print(summary)
@@ -92,6 +101,12 @@ def main(argv=None):
                 print(f"error: the grader failed on {len(broken)} submission(s) (status 'grader error'; tracebacks "
                       "above); every other student is graded", file=sys.stderr)
                 return 1
+        elif args.command == "merge":
+            from .merge import merge
+
+            records, summary = merge(args.shards, args.out)
+            print(f"merged {len(args.shards)} shards: {len(records)} students; gradebook {args.out / 'gradebook.csv'}",
+                  file=sys.stderr)
         else:
             from .bench import run_bench
 

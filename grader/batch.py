@@ -10,6 +10,7 @@ student is done; the gradebook is rebuilt from them at the end.
 """
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -32,6 +33,9 @@ from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, pub
 from .untrusted import clean_text
 
 SEED_FILE = ".grading-seed"
+RUN_FILE = "run.json"
+"""What a run graded and how (``OUT/run.json``): the summary's header is built from it, and
+:mod:`grader.merge` checks that shards agree on it."""
 
 
 class BatchError(RuntimeError):
@@ -50,6 +54,7 @@ class Options:
     check_timeout: float = 120.0
     training_timeout: float = 900.0
     progress: bool = True
+    shard: tuple = None
 
 
 def grading_seed(out, override=None):
@@ -89,6 +94,57 @@ def resolve_settings(settings, *, no_sandbox=False):
           f"{who}; it can read what that user can read, and reach the network. Install bubblewrap "
           "(apt-get install bubblewrap) for real grading.", file=sys.stderr)
     return replace(settings, sandboxed=False)
+
+
+def parse_shard(text):
+    """``"I/N"`` (0 <= I < N) as ``(I, N)``.
+
+    Examples
+    --------
+    >>> parse_shard("0/4"), parse_shard("3/4")
+    ((0, 4), (3, 4))
+    """
+    try:
+        index, count = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise BatchError(f"--shard {text!r}: expected I/N, e.g. 0/4 (shards are numbered 0 to N-1)") from None
+    if not 0 <= index < count:
+        raise BatchError(f"--shard {text!r}: I must be between 0 and N-1 (shards are numbered 0 to {count - 1})")
+    return index, count
+
+
+def shard_of(student_id, count):
+    """The shard (0 .. count-1) that grades ``student_id``: a hash of the id, whatever the order of listing."""
+    digest = hashlib.sha256(student_id.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def summary_header(run, count):
+    """The lines at the top of ``summary.md``, from ``run.json``'s description and the number of students."""
+    checks = "all of tests/rubric.toml" if not run["selection"] else run["selection"]
+    sandbox = "bubblewrap" if run["sandboxed"] else "NONE (limits only)"
+    return [f"{count} students graded from {run['submissions']}",
+            f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
+            f"grader version {run['grader_version']}; sandbox: {sandbox}",
+            "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
+            "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
+
+
+def finish_batch(out, run, skipped):
+    """Rebuild ``gradebook.csv``, ``summary.md`` and ``totals.png`` from the students' stored records.
+
+    The one way batch files are made, by a run and by :mod:`grader.merge`, so a
+    merge of shards gives the same bytes as one run.
+
+    Returns
+    -------
+    records : list of dict
+    summary : str
+    """
+    records = [report.read_record(out, folder) for folder in run["students"]]
+    records = sorted((r for r in records if r), key=lambda r: r["student_id"])
+    summary = report.write_batch(out, records, skipped=skipped, header=summary_header(run, len(records)))
+    return records, summary
 
 
 def grading_key(submission, *, version, seed, selection, sandboxed):
@@ -190,10 +246,17 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
     # each staged folder is readable by its worker's uid only (sandbox.hand_over).
     staging.chmod(0o711)
     try:
-        submissions, skipped = collect(submissions_dir, staging)
+        select = None
+        if options.shard is not None:
+            index, count = options.shard
+            if options.seed is None and not (out / SEED_FILE).is_file():
+                raise BatchError("--shard needs the seed every shard uses: give --seed (or grade into an output "
+                                 f"folder that holds {SEED_FILE})")
+            select = lambda student_id: shard_of(student_id, count) == index  # noqa: E731
+        submissions, skipped = collect(submissions_dir, staging, select=select)
         for message in skipped:
             print(f"skipped: {message}", file=sys.stderr)
-        if not submissions:
+        if not submissions and options.shard is None:
             raise BatchError(f"no submissions in {submissions_dir}: expected one folder or .zip per student, "
                              "named by the student id, each holding assignment/ (blocks.py, metrics.py, threshold.py)")
         out.mkdir(parents=True, exist_ok=True)
@@ -233,15 +296,12 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                     future.cancel()
                 kill_all_workers()
                 raise
-        records = [report.read_record(out, s.folder_name) for s in submissions]
-        records = sorted((r for r in records if r), key=lambda r: r["student_id"])
-        header = [f"{len(records)} students graded from {submissions_dir}",
-                  f"checks: {'all of tests/rubric.toml' if not plan.selection else plan.selection} "
-                  f"({len(plan.checks)} entries, {report.fmt(plan.max_total())} points)",
-                  f"grader version {version}; sandbox: {'bubblewrap' if settings.sandboxed else 'NONE (limits only)'}",
-                  "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
-                  "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
-        summary = report.write_batch(out, records, skipped=skipped, header=header)
+        run = {"submissions": str(submissions_dir), "selection": plan.selection, "checks": len(plan.checks),
+               "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
+               "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
+               "students": sorted(s.folder_name for s in submissions), "skipped": skipped}
+        report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
+        records, summary = finish_batch(out, run, skipped)
         return records, summary
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -478,7 +478,7 @@ def _student_ids(entries):
     return {entry: ids[raw(entry)] for entry in entries}
 
 
-def collect(submissions_dir, staging):
+def collect(submissions_dir, staging, *, select=None):
     """Every student's submission in ``submissions_dir``, staged under ``staging``.
 
     Parameters
@@ -486,6 +486,9 @@ def collect(submissions_dir, staging):
     submissions_dir : pathlib.Path
     staging : pathlib.Path
         An empty private folder (the grader's temporary directory).
+    select : callable (student_id) -> bool, optional
+        Only these students are prepared (a shard); ids are made unique over
+        every entry first, so a shard names students as a whole run does.
 
     Returns
     -------
@@ -525,6 +528,8 @@ def collect(submissions_dir, staging):
     submissions = []
     for entry in entries:
         student_id = ids[entry]
+        if select is not None and not select(student_id):
+            continue
         submission = Submission(student_id, folders[student_id], entry)
         try:
             _prepare(submission, entry, staging)

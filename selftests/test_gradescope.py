@@ -149,3 +149,13 @@ def test_uid_drop_without_bubblewrap_cannot_read_root_only_files(tmp_path, monke
     assert read.returncode != 0 and "Permission denied" in read.stderr
     who = subprocess.run(prefix + ["/usr/bin/id", "-u"], capture_output=True, text=True)
     assert who.stdout.strip() == str(uid)
+
+
+def test_leaderboard_offers_the_hidden_training_iou_only():
+    rows = [{"hidden": False, "question": "training", "measure": 0.91},
+            {"hidden": True, "question": "training", "measure": 0.8765432},
+            {"hidden": True, "question": "metrics", "measure": None}]
+    assert gradescope._leaderboard({"checks": rows}) == [{"name": "validation IoU (hidden data)", "value": 0.8765}]
+    assert gradescope._leaderboard({"checks": rows[:1]}) is None
+    board = {"score": 1, "leaderboard": gradescope._leaderboard({"checks": rows})}
+    jsonschema.validate(board, SCHEMA)
