@@ -16,6 +16,7 @@ import time
 from saltlab.checks.core import judge
 from saltlab.impl import GRADED_FUNCTIONS
 
+from .sandbox import reclaim
 from .untrusted import clean_text
 from .worker_process import CappedLog, Deadline, OverBudget, Worker, WorkerFailure
 
@@ -229,6 +230,7 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                 worker.stop()
                 peaks.append(worker.peak_memory_bytes)
             log.close()
+            reclaim(submission.staged)
     problems = [p for p in STATUS_ORDER if p in problems]
     timing["total_seconds"] = round(time.monotonic() - started, 3)
     known = [p for p in peaks if p is not None]

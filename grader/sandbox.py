@@ -302,6 +302,19 @@ def hand_over(folder, uid):
         path.chmod(0o500 if path.is_dir() else 0o400)
 
 
+def reclaim(folder):
+    """Take a staged submission back from its worker's uid once it is graded (0700, the grader's).
+
+    Without bubblewrap a later worker of the same uid could otherwise read it by its
+    (predictable) path; inside bubblewrap nothing but its own submission is mounted anyway.
+    """
+    folder = Path(folder)
+    for path in [folder, *folder.iterdir()]:
+        if os.geteuid() == 0:
+            os.chown(path, 0, 0, follow_symlinks=False)
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def worker_environment():
     """A clean environment: nothing of the grader's leaks into the worker."""
     return {
