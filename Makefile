@@ -7,16 +7,17 @@ include mk/student.mk
 SUBMISSIONS ?=
 OUT ?= out/grades
 GRADE_ARGS ?=
+GRADESCOPE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: check stubs fixtures bench bench-grade release grade notebooks clean
+.PHONY: check stubs fixtures bench bench-grade release gradescope grade notebooks clean
 
 check: $(STAMP) ## the project's test command: everything CI runs
-	@$(PY) -m saltlab.stubgen --check
+	@$(PY) -m saltlab.authoring.stubgen --check
 	@$(PY) -m saltlab.checks.fixtures --check
 	$(PY) -m pytest selftests -q -rfE
 	$(PY) -m pytest tests -q -rfE --impl solutions
-	$(PY) -m pytest -q --doctest-modules saltlab solutions grader/report.py
+	$(PY) -m pytest -q --doctest-modules saltlab solutions grader/report.py grader/untrusted.py grader/plan.py grader/batch.py grader/collect.py
 
 stubs: $(STAMP) ## regenerate assignment/ stubs from solutions/
 	@$(PY) -m saltlab.authoring.stubgen
@@ -37,6 +38,9 @@ bench-grade: $(STAMP) ## time the grader (sandbox + worker) against in-process c
 
 notebooks: $(STAMP) ## release the nbgrader notebooks from solutions/ into assignment/
 	@$(PY) -m saltlab.authoring.notebooks release
+
+gradescope: $(STAMP) ## build release/autograder.zip for Gradescope (GRADESCOPE_ARGS="--seed N --leaderboard")
+	@$(PY) -m grader.gradescope --out release/autograder.zip $(GRADESCOPE_ARGS)
 
 release: $(STAMP) ## build the student bundle in release/ (folder and zip)
 	@$(PY) -m saltlab.authoring.release

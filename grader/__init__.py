@@ -4,13 +4,18 @@
 One concept per module, in the order a grading run goes through them:
 
 - :mod:`grader.collect`: find each student's submission (folder or zip), unzip
-  safely, stage the graded files, catch missing files and syntax errors.
+  safely, refuse links, stage the graded files, catch missing files and
+  files that are not UTF-8 (the trust boundary for files).
 - :mod:`grader.plan`: which checks and cases run (public, and hidden ones from
   :mod:`grader.hidden_cases`), the reference's expected answers, the grader version.
-- :mod:`grader.sandbox`: bubblewrap and resource limits around the worker.
+- :mod:`grader.sandbox`: bubblewrap and resource limits around the worker;
+  :mod:`grader.syscall_filter` (seccomp: no kernel keyring) and
+  :mod:`grader.cgroup` (one memory budget for all its processes).
 - :mod:`grader.protocol` and :mod:`grader.worker`: the process that imports
   one submission and answers probe requests with plain data.
-- :mod:`grader.run`: grade one submission through its worker; verdicts here.
+- :mod:`grader.worker_process`: start, ask, time out and kill one worker.
+- :mod:`grader.untrusted`: the one cleaner of every string a student controls.
+- :mod:`grader.grading`: grade one submission through its worker; verdicts here.
 - :mod:`grader.report`: results.json, feedback.md, gradebook.csv, summary.md.
 - :mod:`grader.batch`: the whole folder, in parallel, resumable.
 - :mod:`grader.bench`: ``make bench-grade``.

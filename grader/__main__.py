@@ -28,15 +28,21 @@ def _add_run_options(parser):
                         help="seconds per training check (default 900)")
     parser.add_argument("--startup-timeout", type=float, default=180.0,
                         help="seconds for a worker to import TensorFlow and the submission (default 180)")
-    parser.add_argument("--memory-gb", type=float, default=12.0, help="address-space limit per worker (default 12)")
+    parser.add_argument("--memory-gb", type=float, default=12.0,
+                        help="address-space limit per worker process (default 12)")
+    parser.add_argument("--total-memory-gb", type=float, default=6.0,
+                        help="memory of all a worker's processes together, where cgroups allow (default 6)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="wall-clock seconds for one whole submission, every check included (default 600)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
 
 def _settings(args):
-    from .run import Settings
+    from .worker_process import Settings
 
-    return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB)), startup_timeout=args.startup_timeout)
+    return Settings(limits=Limits(memory_bytes=int(args.memory_gb * GIB), total_memory_bytes=int(args.total_memory_gb * GIB)),
+                    startup_timeout=args.startup_timeout, submission_budget=args.budget)
 
 
 def _options(args, **extra):
@@ -54,12 +60,24 @@ def main(argv=None):
     grade.add_argument("--out", type=Path, default=Path("out/grades"), help="output folder (default out/grades)")
     grade.add_argument("--force", action="store_true", help="regrade submissions that are up to date")
     grade.add_argument("--quiet", action="store_true", help="no progress lines, no summary on the terminal")
+    grade.add_argument("--shard", default=None, metavar="I/N",
+                       help="grade only share I of N (0 <= I < N, by a hash of the student id); needs --seed")
     _add_run_options(grade)
+    merge = commands.add_parser("merge", help="join the output folders of shards into one")
+    merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of every shard")
+    merge.add_argument("--out", type=Path, required=True, help="the merged output folder")
     bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
     bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
     _add_run_options(bench)
+    gradescope = commands.add_parser("gradescope-run", help="grade one upload inside the Gradescope autograder "
+                                                            "(run_autograder calls this)")
+    gradescope.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
+    if args.command == "gradescope-run":
+        from .gradescope import run
+
+        return run(args.root)
 
     from .batch import BatchError, grade_folder
     from .collect import CollectError
@@ -67,13 +85,28 @@ def main(argv=None):
 
     try:
         if args.command == "grade":
-            _, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
-                                                                            progress=not args.quiet),
+            from .batch import parse_shard
+
+            shard = parse_shard(args.shard) if args.shard else None
+            records, summary = grade_folder(args.submissions, args.out, _options(args, force=args.force,
+                                                                                  progress=not args.quiet,
+                                                                                  shard=shard),
                                       _settings(args), no_sandbox=args.no_sandbox)
             if not args.quiet:
                 print(summary)
             print(f"Gradebook: {args.out / 'gradebook.csv'}; per student: {args.out}/<student>/feedback.md, "
                   "results.json", file=sys.stderr)
+            broken = [r["student_id"] for r in records if "grader error" in r["problems"]]
+            if broken:
+                print(f"error: the grader failed on {len(broken)} submission(s) (status 'grader error'; tracebacks "
+                      "above); every other student is graded", file=sys.stderr)
+                return 1
+        elif args.command == "merge":
+            from .merge import merge
+
+            records, summary = merge(args.shards, args.out)
+            print(f"merged {len(args.shards)} shards: {len(records)} students; gradebook {args.out / 'gradebook.csv'}",
+                  file=sys.stderr)
         else:
             from .bench import run_bench
 

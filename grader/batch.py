@@ -10,6 +10,7 @@ student is done; the gradebook is rebuilt from them at the end.
 """
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -26,10 +27,15 @@ from queue import Queue
 from . import report
 from .collect import collect
 from .plan import build_plan, compute_expected, grader_version
-from .run import Cancelled, Settings, grade_submission, kill_all_workers
-from .sandbox import bwrap_status
+from .grading import Cancelled, grade_submission
+from .worker_process import Settings, kill_all_workers
+from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
+from .untrusted import clean_text
 
 SEED_FILE = ".grading-seed"
+RUN_FILE = "run.json"
+"""What a run graded and how (``OUT/run.json``): the summary's header is built from it, and
+:mod:`grader.merge` checks that shards agree on it."""
 
 
 class BatchError(RuntimeError):
@@ -48,6 +54,7 @@ class Options:
     check_timeout: float = 120.0
     training_timeout: float = 900.0
     progress: bool = True
+    shard: tuple = None
 
 
 def grading_seed(out, override=None):
@@ -64,17 +71,80 @@ def grading_seed(out, override=None):
 
 
 def resolve_settings(settings, *, no_sandbox=False):
-    """Decide the sandbox: bubblewrap if it works and is not switched off; warn once otherwise."""
+    """Decide the sandbox: bubblewrap if it works and is not switched off; warn once otherwise.
+
+    Also checks the seccomp keyring filter, which is needed in both modes;
+    where it cannot be installed (not Linux, an unknown processor) workers
+    run without it and the grader says so.
+    """
+    filter_works, filter_reason = keyring_filter_status()
+    if settings.keyring_filter and not filter_works:
+        print(f"warning: {filter_reason}: workers can use the kernel keyring, which outlives them",
+              file=sys.stderr)
+        settings = replace(settings, keyring_filter=False)
     if no_sandbox or os.environ.get("SALTLAB_GRADER_NO_SANDBOX") == "1":
         reason = "--no-sandbox was given"
     else:
         path, reason, _ = bwrap_status()
         if path is not None:
             return replace(settings, sandboxed=True)
-    print(f"warning: {reason}: student code runs WITHOUT a sandbox (resource limits and time limits only); "
-          "it can read and write what the grader can, including solutions/. Install bubblewrap "
+    _, uid, identity_reason = fallback_identity()
+    who = f"as uid {uid} and up (one per job)" if uid is not None else f"as the grader's user ({identity_reason})"
+    print(f"warning: {reason}: student code runs WITHOUT a sandbox (resource limits and time limits only), "
+          f"{who}; it can read what that user can read, and reach the network. Install bubblewrap "
           "(apt-get install bubblewrap) for real grading.", file=sys.stderr)
     return replace(settings, sandboxed=False)
+
+
+def parse_shard(text):
+    """``"I/N"`` (0 <= I < N) as ``(I, N)``.
+
+    Examples
+    --------
+    >>> parse_shard("0/4"), parse_shard("3/4")
+    ((0, 4), (3, 4))
+    """
+    try:
+        index, count = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise BatchError(f"--shard {text!r}: expected I/N, e.g. 0/4 (shards are numbered 0 to N-1)") from None
+    if not 0 <= index < count:
+        raise BatchError(f"--shard {text!r}: I must be between 0 and N-1 (shards are numbered 0 to {count - 1})")
+    return index, count
+
+
+def shard_of(student_id, count):
+    """The shard (0 .. count-1) that grades ``student_id``: a hash of the id, whatever the order of listing."""
+    digest = hashlib.sha256(student_id.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def summary_header(run, count):
+    """The lines at the top of ``summary.md``, from ``run.json``'s description and the number of students."""
+    checks = "all of tests/rubric.toml" if not run["selection"] else run["selection"]
+    sandbox = "bubblewrap" if run["sandboxed"] else "NONE (limits only)"
+    return [f"{count} students graded from {run['submissions']}",
+            f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
+            f"grader version {run['grader_version']}; sandbox: {sandbox}",
+            "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
+            "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
+
+
+def finish_batch(out, run, skipped):
+    """Rebuild ``gradebook.csv``, ``summary.md`` and ``totals.png`` from the students' stored records.
+
+    The one way batch files are made, by a run and by :mod:`grader.merge`, so a
+    merge of shards gives the same bytes as one run.
+
+    Returns
+    -------
+    records : list of dict
+    summary : str
+    """
+    records = [report.read_record(out, folder) for folder in run["students"]]
+    records = sorted((r for r in records if r), key=lambda r: r["student_id"])
+    summary = report.write_batch(out, records, skipped=skipped, header=summary_header(run, len(records)))
+    return records, summary
 
 
 def grading_key(submission, *, version, seed, selection, sandboxed):
@@ -118,25 +188,30 @@ def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
         if cancel.is_set():
             return None
         (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
+        def finish(record):
+            record.update(key=key, grader_version=version, sandboxed=settings.sandboxed,
+                          seed_fingerprint=plan.seed_fingerprint, submission_hash=submission.content_hash)
+            report.score(record)
+            report.write_student(out, record)
+            return record
+
         try:
-            record = grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
-                                      log_path=Path(out) / submission.folder_name / "worker.log")
+            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
+                                           log_path=Path(out) / submission.folder_name / "worker.log"))
         except Cancelled:
             return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
-            record = grade_submission(_broken(submission, f"grader error: {type(error).__name__}: {error}"),
-                                      plan, settings)
-        record.update(key=key, grader_version=version, sandboxed=settings.sandboxed)
-        report.score(record)
-        report.write_student(out, record)
-        return record
+            return finish(grade_submission(_broken(submission, error), plan, settings))
     finally:
         slots.put(slot)
 
 
-def _broken(submission, message):
-    return replace(submission, problem="crash", message=message)
+def _broken(submission, error):
+    """The submission marked 'grader error': its row says so (the traceback went to the instructor's terminal)."""
+    message = (f"grader error: {type(error).__name__}: {clean_text(str(error), 300)}; the instructor has the "
+               "traceback")
+    return replace(submission, problem="grader error", message=message)
 
 
 def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *, no_sandbox=False):
@@ -146,7 +221,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
     ----------
     submissions_dir, out : pathlib.Path
     options : Options
-    settings : grader.run.Settings
+    settings : grader.worker_process.Settings
         Limits and time limits of the workers.
     no_sandbox : bool, optional
         Run workers without bubblewrap (tests of the fallback; warns).
@@ -167,18 +242,28 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
     """
     out = Path(out)
     staging = Path(tempfile.mkdtemp(prefix="saltlab-grading-"))
-    staging.chmod(0o755)  # the sandbox's unprivileged uid must reach the staged copies
+    # Others may pass through (the sandbox's uid reaches its own staged folder) but not list it;
+    # each staged folder is readable by its worker's uid only (sandbox.hand_over).
+    staging.chmod(0o711)
     try:
-        submissions, skipped = collect(submissions_dir, staging)
+        select = None
+        if options.shard is not None:
+            index, count = options.shard
+            if options.seed is None and not (out / SEED_FILE).is_file():
+                raise BatchError("--shard needs the seed every shard uses: give --seed (or grade into an output "
+                                 f"folder that holds {SEED_FILE})")
+            select = lambda student_id: shard_of(student_id, count) == index  # noqa: E731
+        submissions, skipped = collect(submissions_dir, staging, select=select)
         for message in skipped:
             print(f"skipped: {message}", file=sys.stderr)
-        if not submissions:
+        if not submissions and options.shard is None:
             raise BatchError(f"no submissions in {submissions_dir}: expected one folder or .zip per student, "
                              "named by the student id, each holding assignment/ (blocks.py, metrics.py, threshold.py)")
         out.mkdir(parents=True, exist_ok=True)
         seed = grading_seed(out, options.seed)
         version = grader_version()
         settings = resolve_settings(settings, no_sandbox=no_sandbox)
+        settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
         plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
                           check_timeout=options.check_timeout, training_timeout=options.training_timeout)
         keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=plan.selection,
@@ -211,15 +296,12 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                     future.cancel()
                 kill_all_workers()
                 raise
-        records = [report.read_record(out, s.folder_name) for s in submissions]
-        records = sorted((r for r in records if r), key=lambda r: r["student_id"])
-        header = [f"{len(records)} students graded from {submissions_dir}",
-                  f"checks: {'all of tests/rubric.toml' if not plan.selection else plan.selection} "
-                  f"({len(plan.checks)} entries, {report.fmt(plan.max_total())} points)",
-                  f"grader version {version}; sandbox: {'bubblewrap' if settings.sandboxed else 'NONE (limits only)'}",
-                  "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
-                  "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
-        summary = report.write_batch(out, records, skipped=skipped, header=header)
+        run = {"submissions": str(submissions_dir), "selection": plan.selection, "checks": len(plan.checks),
+               "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
+               "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
+               "students": sorted(s.folder_name for s in submissions), "skipped": skipped}
+        report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
+        records, summary = finish_batch(out, run, skipped)
         return records, summary
     finally:
         shutil.rmtree(staging, ignore_errors=True)

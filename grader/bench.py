@@ -58,7 +58,7 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
     options : grader.batch.Options
         ``jobs`` defaults to 1 here, so per-submission time is not inflated by
         parallel submissions sharing the cores; ``seed`` defaults to 0.
-    settings : grader.run.Settings, optional
+    settings : grader.worker_process.Settings, optional
     no_sandbox : bool, optional
 
     Returns
@@ -68,7 +68,7 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
     """
     from saltlab.impl import load_implementation
 
-    from .run import Settings
+    from .worker_process import Settings
 
     settings = settings or Settings()
     seed = 0 if options.seed is None else options.seed
@@ -117,6 +117,10 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
             "grader_seconds_per_submission": round(per_submission, 2),
             "grader_wall_seconds": round(wall, 2),
             "worker_startup_seconds": round(startup, 2),
+            # All the worker's processes together (its control group), where the machine has one:
+            # what a Gradescope container must hold.
+            "worker_peak_memory_mib": max((round(r["timing"]["peak_memory_bytes"] / 2**20)
+                                           for r in records if "peak_memory_bytes" in r["timing"]), default=None),
             "in_process_seconds_per_submission": round(in_process_seconds, 2),
             "in_process_import_seconds": round(import_seconds, 2),
             "reference_answers_seconds": round(reference_seconds, 2),

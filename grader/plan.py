@@ -12,7 +12,8 @@ the reference itself fails is a grader bug, and grading stops.
 import hashlib
 from dataclasses import dataclass, field
 
-from saltlab.checks.core import get_check, judge, run_probe
+from saltlab.checks.core import get_check, judge
+from saltlab.checks.fixtures import reference_answers
 from saltlab.checks.rubric import RUBRIC_PATH, load_rubric
 from saltlab.paths import REPO_ROOT
 
@@ -65,11 +66,14 @@ class Plan:
         ``{(entry key, case id): answer}`` for checks that need the reference.
     selection : str
         How the run was narrowed (``""`` for the full rubric).
+    seed_fingerprint : str
+        :func:`seed_fingerprint` of the run's seed: shown in results, never the seed.
     """
 
     checks: list
     expected: dict = field(default_factory=dict)
     selection: str = ""
+    seed_fingerprint: str = ""
 
     def questions(self):
         """Question ids that have at least one planned entry, in rubric order."""
@@ -129,7 +133,20 @@ def build_plan(seed, *, only=None, skip_training=False, check_timeout=120.0, tra
         timeout = training_timeout if entry.question == "training" else check_timeout
         planned.append(PlannedCheck(entry, check, tuple(cases), timeout))
     selection = ",".join(filter(None, [f"only={only}" if only else "", "skip-training" if skip_training else ""]))
-    return Plan(planned, selection=selection)
+    return Plan(planned, selection=selection, seed_fingerprint=seed_fingerprint(seed))
+
+
+def seed_fingerprint(seed):
+    """A short public name of a grading seed: equal seeds, equal fingerprints; the seed cannot be recovered.
+
+    Examples
+    --------
+    >>> seed_fingerprint(1) == seed_fingerprint(1) != seed_fingerprint(2)
+    True
+    >>> len(seed_fingerprint(2**62))
+    12
+    """
+    return hashlib.sha256(f"saltlab-grading-seed:{int(seed)}".encode()).hexdigest()[:12]
 
 
 def compute_expected(plan, reference):
@@ -148,11 +165,13 @@ def compute_expected(plan, reference):
     for planned in plan.checks:
         if planned.is_training:
             continue
+        try:
+            answers = reference_answers(planned.check, reference, planned.cases)
+        except RuntimeError as error:
+            raise PlanError(str(error)) from None
         for case in planned.cases:
-            outcome = run_probe(planned.check, reference, case)
-            if outcome.status != "ok":
-                raise PlanError(f"the reference fails {planned.key} on {case.id}: {outcome.status} {outcome.detail}")
-            expected = outcome.answer if planned.check.needs_reference else None
+            outcome, answer = answers[case.id]
+            expected = answer if planned.check.needs_reference else None
             verdict = judge(planned.check, case, outcome, expected)
             if not verdict.passed:
                 raise PlanError(f"the reference fails its own check {planned.key} on {case.id}: {verdict.message}")

@@ -28,6 +28,14 @@ the training check's probabilities (160 x 64 x 64 float32), is 2.6 MB."""
 MAX_REQUEST_BYTES = 1024 * 2**20
 """The worker's cap on a request (the training data is about 10 MB)."""
 
+MAX_MEMBERS = 256
+"""Arrays (archive members) a frame may hold; an honest answer has a handful."""
+
+MAX_DIRECTORY_BYTES = 64 * 2**10
+"""Size of a frame's zip central directory (about 80 bytes per member)."""
+
+_END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
+
 
 class ProtocolError(RuntimeError):
     """The other side closed the channel, sent too much, or sent something that is not a frame."""
@@ -55,6 +63,7 @@ def decode(payload, *, max_bytes=MAX_RESPONSE_BYTES):
     ProtocolError
         If the payload is not a plaindata archive within the size cap.
     """
+    _check_directory(payload)
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             if sum(info.file_size for info in archive.infolist()) > max_bytes:
@@ -67,6 +76,26 @@ def decode(payload, *, max_bytes=MAX_RESPONSE_BYTES):
     if not isinstance(message, dict):
         raise ProtocolError("the frame does not hold a dict")
     return message
+
+
+def _check_directory(payload):
+    """Refuse a frame whose zip directory is too large, before anything parses it.
+
+    ``zipfile`` parses the whole central directory when it opens an archive:
+    50,000 junk members cost seconds per frame. The end-of-central-directory
+    record (the last 22 bytes plus an optional comment) states the member
+    count and the directory's size; both are checked first. A zip64 archive
+    (needed only past 65,535 members or 4 GiB) is refused outright.
+    """
+    start = payload.rfind(b"PK\x05\x06", max(0, len(payload) - _END_OF_DIRECTORY.size - 0xFFFF))
+    if start < 0 or len(payload) - start < _END_OF_DIRECTORY.size:
+        raise ProtocolError("the frame is not a zip archive")
+    _, disk, _, _, members, directory_size, _, _ = _END_OF_DIRECTORY.unpack_from(payload, start)
+    if disk != 0 or members == 0xFFFF or directory_size == 0xFFFFFFFF:
+        raise ProtocolError("the frame is a multi-disk or zip64 archive")
+    if members > MAX_MEMBERS or directory_size > MAX_DIRECTORY_BYTES:
+        raise ProtocolError(f"the frame holds {members} members in a {directory_size}-byte directory, more than "
+                            f"{MAX_MEMBERS} members or {MAX_DIRECTORY_BYTES} bytes")
 
 
 def _remaining(deadline):

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from saltlab.checks.rubric import load_rubric
 
+from .untrusted import csv_cell, markdown_block, markdown_inline
+
 GRADE_FILE = "grade.json"
 
 
@@ -41,15 +43,20 @@ def fmt(points):
     return "0" if text in ("", "-0") else text
 
 
-def write_atomic(path, data):
-    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``."""
+def write_atomic(path, data, mode=0o644):
+    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``.
+
+    ``mode`` 0o644 for what the instructor shares (results, feedback, the
+    gradebook), 0o600 for what only the instructor may read (``grade.json``
+    names hidden cases).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; these are for the instructor to share
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -74,46 +81,98 @@ def _test_name(row, title):
     return f"{title} | {prefix}{row['check_id']}"
 
 
+SUBMISSION_PROBLEMS = {"grader error", "bad archive", "bad folder", "link", "missing files", "syntax error",
+                       "import error"}
+"""Statuses about the submission as a whole, found before any hidden input is sent."""
+
+
+def visible_problems(record):
+    """The row statuses a student may see before publication.
+
+    A status raised by a hidden check (it timed out, crashed, ran out of
+    memory) would tell its outcome early: only statuses of the submission as
+    a whole, and those of public checks, are shown.
+    """
+    from_public = {row["outcome"] for row in record["checks"] if not row["hidden"]}
+    return [p for p in record["problems"] if p in SUBMISSION_PROBLEMS or p in from_public]
+
+
 def results_json(record):
-    """The Gradescope ``results.json`` of one student (public checks visible, hidden after publishing)."""
+    """The Gradescope ``results.json`` of one student (Gradescope's documented autograder format).
+
+    Public checks are ``visible``; hidden ones ``after_published``, and
+    nothing visible (the top-level output included) tells their points or
+    outcome before publication. Test outputs are Markdown whose student text
+    sits in fenced code blocks (:func:`grader.untrusted.markdown_block`), so
+    nothing a student wrote is rendered. ``extra_data`` names the grader
+    version, a fingerprint of the seed (never the seed) and a hash of the
+    submission, so a regrade can be checked against the first grade.
+    """
     rubric = load_rubric()
-    tests = []
+    questions = list(rubric.questions)
+    tests, counters = [], {}
     for row in record["checks"]:
-        output = f"passed: {row['description']}" if row["passed"] else row["feedback"]
+        position = questions.index(row["question"]) + 1
+        counters[position] = counters.get(position, 0) + 1
+        if row["passed"]:
+            output = f"passed: {row['description']}"
+        else:
+            output = f"failed: {row['description']}\n\n{markdown_block(row['feedback'])}"
         tests.append({"name": _test_name(row, rubric.questions[row["question"]]),
+                      "number": f"{position}.{counters[position]}",
                       "score": round(row["earned"], 4), "max_score": round(row["points"], 4),
-                      "visibility": "after_published" if row["hidden"] else "visible", "output": output})
-    output = f"{fmt(record['total'])} / {fmt(record['max_total'])} points. Status: {record['status']}."
-    if record["status"] != "ok" and record["message"]:
-        output += f"\n{record['message']}"
-    return json.dumps({"score": round(record["total"], 4), "output": output, "visibility": "visible",
-                       "stdout_visibility": "hidden", "tests": tests}, indent=2, sort_keys=True) + "\n"
+                      "status": "passed" if row["passed"] else "failed",
+                      "output": output, "output_format": "md",
+                      "visibility": "after_published" if row["hidden"] else "visible",
+                      "tags": [row["question"]]})
+    public = [row for row in record["checks"] if not row["hidden"]]
+    hidden_points = sum(row["points"] for row in record["checks"] if row["hidden"])
+    lines = [f"Public checks: **{fmt(sum(r['earned'] for r in public))} / {fmt(sum(r['points'] for r in public))}** "
+             "points."]
+    if hidden_points:
+        lines.append(f"Hidden checks ({fmt(hidden_points)} points) are shown when grades are published.")
+    shown = visible_problems(record)
+    for problem in shown:
+        lines.append(f"Status **{problem}**: {STATUS_ADVICE[problem]}")
+    if shown and record["message"] and set(shown) & SUBMISSION_PROBLEMS:
+        lines.append(markdown_block(record["message"]))
+    results = {"score": round(record["total"], 4), "execution_time": round(record["timing"]["total_seconds"]),
+               "output": "\n\n".join(lines), "output_format": "md", "visibility": "visible",
+               "stdout_visibility": "hidden", "tests": tests,
+               "extra_data": {"grader_version": record.get("grader_version", ""),
+                              "seed_fingerprint": record.get("seed_fingerprint", ""),
+                              "submission_hash": record.get("submission_hash", "")}}
+    if record.get("leaderboard"):
+        results["leaderboard"] = record["leaderboard"]
+    return json.dumps(results, indent=2, sort_keys=True) + "\n"
 
 
 STATUS_ADVICE = {
+    "grader error": "The grader failed on your submission; this is not your fault, and your instructor has been told.",
     "bad archive": "The file you handed in could not be opened as a submission.",
+    "bad folder": "Your submission is over a limit of the grader (files, sizes) or holds something that is not a "
+                  "regular file.",
+    "link": "Your submission has a symbolic link where graded files are looked for; links are never followed, "
+            "so hand in the files themselves.",
     "missing files": "Some graded files were missing, so nothing could be run.",
     "syntax error": "A file does not parse, so nothing could be run: fix it (`make test` shows the same error).",
     "import error": "Importing your files failed, so nothing could be run (`make test` shows the same error).",
     "timeout": "Some of your code ran out of time; the checks it was running failed.",
     "memory": "Some of your code ran out of memory; the checks it was running failed.",
     "crash": "The process running your code died during some checks (os._exit, a crash); those checks failed.",
+    "budget": "Your submission used its whole time budget; the checks not run by then failed.",
 }
-
-
-def _indent(text):
-    return "\n".join("    " + line for line in text.splitlines())
 
 
 def feedback_md(record):
     """The student's ``feedback.md``: per question, each check's result and what to do."""
     rubric = load_rubric()
-    lines = [f"# Feedback for {record['student_id']}", "",
+    lines = [f"# Feedback for {markdown_inline(record['student_id'])}", "",
              f"**Total: {fmt(record['total'])} / {fmt(record['max_total'])} points.**", ""]
     for problem in record["problems"]:
         lines.append(f"- Status **{problem}**: {STATUS_ADVICE[problem]}")
     if record["problems"] and record["message"]:
-        lines += ["", _indent(record["message"])]
+        lines += ["", markdown_block(record["message"])]
     if record["problems"]:
         lines.append("")
     for question, earned in record["questions"].items():
@@ -125,7 +184,7 @@ def feedback_md(record):
             mark = "passed" if row["passed"] else "FAILED"
             lines.append(f"- {mark} ({fmt(row['earned'])}/{fmt(row['points'])}) {what}")
             if not row["passed"]:
-                lines += ["", _indent(row["feedback"]), ""]
+                lines += ["", markdown_block(row["feedback"], indent="  "), ""]
         lines.append("")
     lines.append("Hidden checks run the same checks as `make test` on inputs you cannot see; "
                  "they pass when your functions follow SPEC.md beyond the public examples.")
@@ -137,8 +196,9 @@ def write_student(out, record):
     folder = Path(out) / record["folder"]
     write_atomic(folder / "results.json", results_json(record))
     write_atomic(folder / "feedback.md", feedback_md(record))
-    # Last: a grade.json present means the student is completely written.
-    write_atomic(folder / GRADE_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    # Last: a grade.json present means the student is completely written. It is the
+    # instructor's only: it names the hidden cases a student failed.
+    write_atomic(folder / GRADE_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n", mode=0o600)
 
 
 def read_record(out, folder_name):
@@ -162,7 +222,7 @@ def gradebook_csv(records):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", *columns, "total", "max_total", "status"])
     for record in sorted(records, key=lambda r: r["student_id"]):
-        writer.writerow([record["student_id"], *(fmt(record["questions"].get(q, 0.0)) for q in columns),
+        writer.writerow([csv_cell(record["student_id"]), *(fmt(record["questions"].get(q, 0.0)) for q in columns),
                          fmt(record["total"]), fmt(record["max_total"]), record["status"]])
     return buffer.getvalue()
 
@@ -208,10 +268,10 @@ def summary_md(records, *, skipped=(), header=()):
         statuses.setdefault(record["status"], []).append(record["student_id"])
     lines += ["## Status", ""]
     for status, students in sorted(statuses.items()):
-        shown = ", ".join(students[:20]) + (" ..." if len(students) > 20 else "")
+        shown = ", ".join(markdown_inline(s) for s in students[:20]) + (" ..." if len(students) > 20 else "")
         lines.append(f"- {status}: {len(students)}" + ("" if status == "ok" else f" ({shown})"))
     if skipped:
-        lines += ["", "## Skipped entries", ""] + [f"- {message}" for message in skipped]
+        lines += ["", "## Skipped entries", ""] + [f"- {markdown_inline(message)}" for message in skipped]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else f"Python 3.10 to 3.12 is needed, found {sys.version.split()[0]}")'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else f"Python 3.10 to 3.13 is needed, found {sys.version.split()[0]} at {sys.executable}; run make PYTHON=<path of a python3.10 to 3.13>")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the package and its dependencies into $(VENV) (first run only, a few minutes)..."
 	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1

@@ -18,7 +18,6 @@ LAYERS = {
     "saltlab.checks": 4, "saltlab.experiments": 4,
     "saltlab.demo": 5, "saltlab.submit": 5,
     "saltlab.authoring": 6, "saltlab.benchmarks": 6,
-    "saltlab.stubgen": 7,  # forwards the old `python -m saltlab.stubgen` to saltlab.authoring
 }
 
 

@@ -68,5 +68,5 @@ def test_make_stubs_leaves_the_tree_unchanged():
     assert result.returncode == 0, result.stderr
     assert {p: p.read_bytes() for p in ASSIGNMENT_DIR.glob("*.py")} == before
     # The old command (still in the Makefile's check target) forwards to the new one.
-    check = subprocess.run([sys.executable, "-m", "saltlab.stubgen", "--check"], cwd=REPO_ROOT, capture_output=True, text=True)
+    check = subprocess.run([sys.executable, "-m", "saltlab.authoring.stubgen", "--check"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert check.returncode == 0 and "in sync" in check.stdout

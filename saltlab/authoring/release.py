@@ -25,10 +25,9 @@ BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
 INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "pyproject.toml", "mk", "conftest.py")
-INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "saltlab/stubgen.py")
+INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks")
 """Paths (from the repository root) left out of the bundle: building what students
-get (this package) and the benchmarks both need ``solutions/``; ``saltlab/stubgen.py``
-only forwards to :mod:`saltlab.authoring.stubgen`."""
+get (this package) and the benchmarks both need ``solutions/``."""
 CACHE_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 
 _REGION = re.compile(r"### BEGIN SOLUTION.*?\n(.*?)### END SOLUTION", re.DOTALL)

@@ -76,10 +76,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Pass or fail of one check on one case, with a message for the student."""
+    """Pass or fail of one check on one case, with a message for the student.
+
+    ``measure`` is the number the verdict was decided on, when there is one
+    (the validation IoU of a training check): the grader records it, and
+    Gradescope's leaderboard can show it.
+    """
 
     passed: bool
     message: str = ""
+    measure: float = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +251,6 @@ def first_difference(got, expected, *, rtol, atol):
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
     return (
-        f"{len(bad)} of {close.size} values differ (rtol={rtol}, atol={atol}); "
+        f"{len(bad)} of {close.size} values differ (rtol={rtol:.2g}, atol={atol:.2g}); "
         f"first at index {index}: got {got[index]:.6g}, expected {expected[index]:.6g}"
     )

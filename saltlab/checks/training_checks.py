@@ -85,10 +85,11 @@ def verdict_training(case, got, expected):
     score = validation_iou(case, got)
     config = f"build_unet(downsample={case.params['downsample']!r}, merge={case.params['merge']!r}) from your blocks"
     if score >= IOU_FLOOR:
-        return Verdict(True, f"{config}: validation IoU {score:.3f} (floor {IOU_FLOOR})")
+        return Verdict(True, f"{config}: validation IoU {score:.3f} (floor {IOU_FLOOR})", measure=float(score))
     return Verdict(False, f"{config} trained to a validation IoU of {score:.3f}, below the floor {IOU_FLOOR} "
                           "that a correct implementation reaches; the blocks build, but something in them "
-                          "(an activation, the padding, the merge) keeps the network from learning")
+                          "(an activation, the padding, the merge) keeps the network from learning",
+                   measure=float(score))
 
 
 for _down, _merge in CONFIGURATIONS:
