@@ -13,18 +13,17 @@ For the batch, in ``OUT/``: ``gradebook.csv`` (one row per student, no
 timestamps, points rounded: two runs give the same bytes), ``summary.md``
 (pass rates, distribution of totals) and ``totals.png``.
 
-Every file is written to a temporary name and moved into place.
+Every file is written to a temporary name and moved into place (:func:`saltlab.io.write_atomic`).
 """
 
 import csv
 import io
 import json
-import os
 import statistics
-import tempfile
 from pathlib import Path
 
 from saltlab.checks.rubric import load_rubric
+from saltlab.io import write_atomic  # noqa: F401  (the grader's writers use this one)
 
 from .untrusted import csv_cell, markdown_block, markdown_inline
 
@@ -41,27 +40,6 @@ def fmt(points):
     """
     text = f"{round(float(points), 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def write_atomic(path, data, mode=0o644):
-    """Write ``data`` (str or bytes) to ``path`` via a temporary file and ``os.replace``.
-
-    ``mode`` 0o644 for what the instructor shares (results, feedback, the
-    gradebook), 0o600 for what only the instructor may read (``grade.json``
-    names hidden cases).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def score(record):
