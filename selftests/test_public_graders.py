@@ -66,6 +66,17 @@ def test_unusual_correct_implementation_gets_full_marks(module, tmp_path):
     assert {cid: v.message for cid, v in results.items() if not v.passed} == {}
 
 
+UNUSUAL_STYLES = Path(__file__).parent / "unusual_styles"
+
+
+@pytest.mark.parametrize("style", sorted(p.stem for p in UNUSUAL_STYLES.glob("*.py")))
+def test_correct_blocks_in_any_style_get_full_marks(style, tmp_path):
+    """Structure is judged on the computation: nested sub-models, shared layers and keras.ops calls pass."""
+    impl = load_implementation(overlay(tmp_path / style, {"blocks.py": UNUSUAL_STYLES / f"{style}.py"}))
+    results = score_locally(impl)
+    assert {cid: v.message for cid, v in results.items() if not v.passed} == {}
+
+
 @pytest.mark.slow
 def test_unusual_blocks_pass_the_training_check(tmp_path):
     impl = load_implementation(overlay(tmp_path / "blocks", {"blocks.py": UNUSUAL / "blocks.py"}))

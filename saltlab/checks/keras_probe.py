@@ -31,31 +31,68 @@ def build_block_model(input_shapes, build):
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], output)
 
 
+def computation(model):
+    """The operations ``model`` applies to its input, in the order it applies them.
+
+    The structure of a block is judged on what it computes, whatever objects
+    carry it: a nested model (``keras.Sequential`` or functional) is opened
+    and its operations listed in place; a layer called twice (one shared
+    ``Activation("relu")`` after both convolutions) is listed at each call;
+    ``keras.ops`` calls (``keras.ops.relu``) are operations of the graph too.
+    The order is that of Keras's own graph (``_nodes_by_depth``, deepest first).
+
+    Returns
+    -------
+    operations : list of keras.Operation
+    """
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        listed = []
+        for layer in model.layers:
+            listed += computation(layer) if isinstance(layer, keras.Model) else [layer]
+        return listed
+    listed = []
+    by_depth = getattr(model, "_nodes_by_depth", None)
+    if by_depth is None:  # a subclassed model: its layers, in the order they were set
+        return [layer for layer in model.layers]
+    for depth in sorted(by_depth, reverse=True):
+        for node in by_depth[depth]:
+            operation = node.operation
+            if type(operation).__name__ == "InputLayer":
+                continue
+            listed += computation(operation) if isinstance(operation, keras.Model) else [operation]
+    return listed
+
+
 def describe_layers(model):
-    """The model's layers in order, as plain dicts.
+    """The operations of the model's computation in order (:func:`computation`), as plain dicts.
 
     Returns
     -------
     layers : list of dict
-        ``{"class": "Conv2D", "name": ..., "trainable_weights": int, <config keys>}``
+        ``{"class": "Conv2D", "name": ..., "layer": bool, "trainable_weights": int, <config keys>}``
         (config keys among filters, kernel_size, strides, padding, use_bias,
-        activation, pool_size, ...). Input layers are left out.
+        activation, pool_size, ...). ``layer`` is false for ``keras.ops``
+        calls, which are operations, not layers (SPEC: they need no name).
     """
+    import keras
+
     described = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        config = layer.get_config()
+    for operation in computation(model):
+        is_layer = isinstance(operation, keras.layers.Layer)
+        config = operation.get_config() if is_layer else {}
         entry = {
-            "class": type(layer).__name__,
-            "name": layer.name,
-            "trainable_weights": int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
+            "class": type(operation).__name__,
+            "name": operation.name,
+            "layer": is_layer,
+            "trainable_weights": int(sum(np.prod(w.shape) for w in operation.trainable_weights)) if is_layer else 0,
         }
         for key in _CONFIG_KEYS:
             if key in config:
                 value = config[key]
                 entry[key] = list(value) if isinstance(value, tuple) else value
-        if type(layer).__name__ == "Activation":
+        if type(operation).__name__ == "Activation":
             entry["activation"] = str(config.get("activation"))
         described.append(entry)
     return described
@@ -94,6 +131,8 @@ def normalized_ops(layers):
             plain = (layer.get("negative_slope") in (0, 0.0, None) and layer.get("max_value") is None
                      and layer.get("threshold") in (0, 0.0, None))
             ops.append(("relu",) if plain else ("other", "ReLU(leaky or capped)"))
+        elif kind == "Relu":  # keras.ops.relu(x): an operation of the graph, not a layer
+            ops.append(("relu",))
         elif kind == "Activation":
             if layer["activation"] == "relu":
                 ops.append(("relu",))
