@@ -13,5 +13,5 @@ RUN pip install --no-cache-dir .
 COPY grader ./grader
 COPY solutions ./solutions
 COPY tests/rubric.toml ./tests/rubric.toml
-ENV TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
+ENV TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=1
 ENTRYPOINT []

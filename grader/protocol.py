@@ -23,10 +23,10 @@ from saltlab.checks import plaindata
 HEADER = struct.Struct(">Q")
 MAX_RESPONSE_BYTES = 64 * 2**20
 """A response larger than this is a protocol error. The largest honest answer,
-the training check's probabilities (160 x 64 x 64 float32), is 2.6 MB."""
+the training check's probabilities (160 x 32 x 32 float32), is 0.7 MB."""
 
 MAX_REQUEST_BYTES = 1024 * 2**20
-"""The worker's cap on a request (the training data is about 10 MB)."""
+"""The worker's cap on a request (the training data is about 3 MB)."""
 
 MAX_MEMBERS = 256
 """Arrays (archive members) a frame may hold; an honest answer has a handful."""

@@ -326,7 +326,7 @@ def worker_environment():
         "PYTHONHASHSEED": "0",
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "TF_ENABLE_ONEDNN_OPTS": "1",  # as saltlab/__init__.py sets it for make test: same kernels
         "KERAS_BACKEND": "tensorflow",
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "MPLBACKEND": "Agg",

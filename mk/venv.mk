@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
+export TF_ENABLE_ONEDNN_OPTS := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 $(STAMP): pyproject.toml

@@ -14,11 +14,17 @@ name: each entry point loads the implementation once and passes it in (see
 import logging
 import os
 
-# Silence TensorFlow's start-up log before anything imports it. oneDNN is
-# switched off because its kernels reorder floating-point sums between runs,
-# and a grade must be the same on every run.
+# Silence TensorFlow's start-up log before anything imports it. oneDNN's
+# kernels are on, and set explicitly so every process (tests, grader, worker)
+# computes the same way: they halve the training check's time on 2 cores
+# (measured, 64x64 U-Net: 15.3 s -> 8.0 s of CPU for 3 epochs). Their results
+# differ from TensorFlow's own kernels by float32 round-off (TensorFlow's
+# start-up notice says so), within the numerics checks' tolerance
+# (saltlab.checks.tolerance); run to run on one machine they are identical
+# (same seed, 4 processes, machine idle and loaded: identical probabilities
+# bit for bit), and selftests/test_grader_batch.py re-grades to check it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # TensorFlow's Python-side warnings (retracing notices) go through `logging`.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
