@@ -56,7 +56,7 @@ def batch_order(n, *, batch_size, epochs, seed):
     return np.concatenate(epochs_order).reshape(epochs * steps, batch_size).astype(np.int32)
 
 
-def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed):
+def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed, cosine=False):
     """Train ``model`` on ``(x, y)`` with Adam, in one call of one traced function.
 
     Parameters
@@ -73,6 +73,11 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed)
     seed : int
         Fixes the batch order (the weights' initial values are fixed by the
         caller's seeding before the model was built).
+    cosine : bool, optional
+        Decay the learning rate from ``learning_rate`` to 0 over the run
+        along a half cosine, as ``keras.optimizers.schedules.CosineDecay``
+        with ``decay_steps`` the number of steps: the last epochs then
+        settle instead of oscillating.
 
     Returns
     -------
@@ -88,6 +93,7 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed)
     first = [tf.Variable(tf.zeros(v.shape, dtype=v.dtype), trainable=False) for v in variables]
     second = [tf.Variable(tf.zeros(v.shape, dtype=v.dtype), trainable=False) for v in variables]
     beta_1, beta_2, epsilon = ADAM["beta_1"], ADAM["beta_2"], ADAM["epsilon"]
+    total = float(order.shape[0])
 
     @tf.function(autograph=True, reduce_retracing=True)
     def run(x, y, order):
@@ -99,6 +105,9 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed)
                 value = loss(y_batch, model(x_batch, training=True))
             gradients = tape.gradient(value, variables)
             t = tf.cast(step + 1, tf.float32)
+            rate = learning_rate
+            if cosine:  # Keras evaluates its schedule at the step count before this step
+                rate = learning_rate * 0.5 * (1.0 + tf.cos(np.pi * tf.cast(step, tf.float32) / total))
             beta_1_power, beta_2_power = beta_1**t, beta_2**t
             for variable, gradient, m, v in zip(variables, gradients, first, second):
                 if gradient is None:  # a variable the loss does not reach (a student's unused layer)
@@ -108,7 +117,7 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed)
                 # the number of operations, not their size).
                 tf.raw_ops.ResourceApplyAdam(
                     var=variable.value.handle, m=m.handle, v=v.handle, beta1_power=beta_1_power,
-                    beta2_power=beta_2_power, lr=learning_rate, beta1=beta_1, beta2=beta_2, epsilon=epsilon,
+                    beta2_power=beta_2_power, lr=rate, beta1=beta_1, beta2=beta_2, epsilon=epsilon,
                     grad=gradient)
             losses = losses.write(step, tf.cast(value, tf.float32))
         return losses.stack()

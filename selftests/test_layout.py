@@ -13,7 +13,7 @@ LAYERS = {
     # anything of a lower rank, never a higher one nor a sibling component.
     "saltlab": 0, "saltlab.paths": 0, "saltlab.seeding": 0, "saltlab.io": 0, "saltlab.markdown": 0,
     "saltlab.impl": 1, "saltlab.data": 1,
-    "saltlab.models": 2, "saltlab.training": 2, "saltlab.plots": 2,
+    "saltlab.models": 2, "saltlab.training": 2, "saltlab.compact_training": 2, "saltlab.plots": 2,
     "saltlab.evaluation": 3,
     "saltlab.checks": 4, "saltlab.experiments": 4,
     "saltlab.demo": 5, "saltlab.submit": 5,

@@ -78,7 +78,7 @@ def probe_training(impl, case):
                        downsample=p["downsample"], merge=p["merge"], impl=impl)
     losses = train_compact(model, case.arrays["x_train"], case.arrays["y_train"], loss=bce_dice_loss,
                            epochs=p["epochs"], batch_size=p["batch_size"], learning_rate=p["learning_rate"],
-                           seed=p["data_seed"])
+                           seed=p["data_seed"], cosine=p.get("schedule") == "cosine")
     # One call on every validation image: a few MB at this size, and no predict() loop to set up.
     probabilities = keras.ops.convert_to_numpy(model(case.arrays["x_val"], training=False))
     steps = len(losses) // p["epochs"]
