@@ -63,7 +63,14 @@ def error_cases():
         Case("add-unequal-channels", {"mode": "add", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 6]}),
         Case("max-unequal-size", {"mode": "max", "decoder_shape": [8, 8, 4], "encoder_shape": [9, 9, 4]}),
         Case("min-unequal-channels", {"mode": "min", "decoder_shape": [4, 4, 1], "encoder_shape": [4, 4, 2]}),
+        # Shapes that broadcast (a 1 against an 8) are different shapes (SPEC, Clarifications):
+        # Keras's merge layers would broadcast them without a word.
+        Case("add-broadcast-rows", {"mode": "add", "decoder_shape": [1, 8, 4], "encoder_shape": [8, 8, 4]}),
+        Case("max-broadcast-channels", {"mode": "max", "decoder_shape": [6, 5, 3], "encoder_shape": [6, 5, 1]}),
         Case("unknown-mode", {"mode": "multiply", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 4]}),
+        # 'none' is the model builder's option, not this function's; modes are case-sensitive.
+        Case("mode-none", {"mode": "none", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 4]}),
+        Case("mode-Concat", {"mode": "Concat", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 2]}),
     ]
 
 
@@ -94,6 +101,7 @@ def verdict_error(case, got, expected):
 
 register(Check("merge_skip.values", "merge_skip", "concat (decoder first), add, max, min equal NumPy's answer",
                public_cases, probe_values, verdict_values, needs_reference=False, hint=HINT))
-register(Check("merge_skip.errors", "merge_skip", "unequal shapes (add, max, min) and unknown modes raise ValueError",
+register(Check("merge_skip.errors", "merge_skip",
+               "unequal shapes (add, max, min; broadcastable ones too) and unknown modes ('none', 'Concat') raise ValueError",
                error_cases, probe_error, verdict_error, needs_reference=False,
                hint="compare tuple(decoder.shape) with tuple(encoder.shape) before an element-wise merge"))
