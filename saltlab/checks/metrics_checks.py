@@ -87,7 +87,9 @@ def verdict_hand(case, got, expected):
     return _value_verdict(case, got, case.params["_expected"], what)
 
 
-def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,)), densities=(0.3, 0.05, 0.6)):
+def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,)), densities=(0.3, 0.05, 0.6),
+                 dtypes=None):
+    """Seeded random masks; ``dtypes`` (one per shape, default uint8) lets the hidden cases vary the dtype."""
     cases = []
     for index, (shape, density) in enumerate(zip(shapes, densities)):
         rng = np.random.default_rng(seed + index)
@@ -95,8 +97,11 @@ def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,
         # Predictions correlated with the truth, as a network's would be.
         flip = rng.random(shape) < 0.2
         y_pred = np.where(flip, 1 - y_true, y_true).astype(np.uint8)
-        cases.append(Case(f"random-{'x'.join(map(str, shape))}", {"function": function, "shape": list(shape)},
-                          {"y_true": y_true, "y_pred": y_pred}))
+        params = {"function": function, "shape": list(shape)}
+        if dtypes is not None:
+            y_true, y_pred = y_true.astype(dtypes[index]), y_pred.astype(dtypes[index])
+            params["dtype"] = dtypes[index]
+        cases.append(Case(f"random-{'x'.join(map(str, shape))}", params, {"y_true": y_true, "y_pred": y_pred}))
     return cases
 
 

@@ -13,14 +13,29 @@ HINT = ("score every candidate t on (y_prob >= t) and keep the first best in asc
         "F1 = 2PR/(P+R) from your precision and recall, IoU = TP/(TP+FP+FN)")
 
 
-def probability_case(case_id, metric, *, thresholds=None, shape=(4, 101, 101), seed=0, density=0.35):
-    """Masks with blob-like salt and noisy, correlated probabilities, as a network gives."""
+def probability_case(case_id, metric, *, thresholds=None, shape=(4, 101, 101), seed=0, density=0.35,
+                     truth_dtype="uint8", prob_dtype="float32", on_candidates=False):
+    """Masks with blob-like salt and noisy, correlated probabilities, as a network gives.
+
+    The hidden cases vary the arrangement: ``truth_dtype`` (bool, integer, float),
+    ``prob_dtype`` (float32 or float64) and ``on_candidates``, which moves every
+    probability onto its nearest candidate of a custom grid (float64 only: SPEC's
+    Clarifications place float64 probabilities exactly on candidates, never float32
+    ones), so that ``>=`` decides every pixel and equal scores are frequent.
+    """
     rng = np.random.default_rng(seed)
     y_true = (rng.random(shape) < density).astype(np.uint8)
     logits = np.where(y_true == 1, 1.0, -1.0) * rng.uniform(0.2, 2.0) + rng.normal(0.0, 1.3, size=shape)
-    y_prob = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+    y_prob = (1.0 / (1.0 + np.exp(-logits))).astype(prob_dtype)
+    if on_candidates:
+        if thresholds is None or prob_dtype != "float64":
+            raise ValueError("on_candidates needs a custom grid and float64 probabilities")
+        grid = np.array(thresholds, dtype=np.float64)
+        y_prob = grid[np.abs(y_prob[..., None] - grid).argmin(axis=-1)]
     params = {"metric": metric, "thresholds": thresholds, "shape": list(shape)}
-    return Case(case_id, params, {"y_true": y_true, "y_prob": y_prob})
+    if (truth_dtype, prob_dtype, on_candidates) != ("uint8", "float32", False):
+        params.update(truth_dtype=truth_dtype, prob_dtype=prob_dtype, on_candidates=on_candidates)
+    return Case(case_id, params, {"y_true": y_true.astype(truth_dtype), "y_prob": y_prob})
 
 
 def optimum_cases():
