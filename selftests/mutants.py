@@ -169,7 +169,19 @@ MUTANTS = {
     "downsample_error_without_value": ("blocks", "the ValueError names the valid modes but not the value received", [
         ("downsample", ', got {mode!r}")', '")')],
         {"downsample.errors"}),
+    "downsample_ignores_name": ("blocks", "name= is given to no layer of downsample", [
+        ("downsample", ', name=layer_name(name, "pool"))', ")"),
+        ("downsample", ', name=layer_name(name, "down_conv"))', ")"),
+        ("downsample", 'layers.ReLU(name=layer_name(name, "down_relu"))', "layers.ReLU()")],
+        {"downsample.names"}),
+    "downsample_stride_relu_unnamed": ("blocks", "the stride mode's ReLU is created without name=", [
+        ("downsample", 'layers.ReLU(name=layer_name(name, "down_relu"))', "layers.ReLU()")],
+        {"downsample.names"}),
     # merge_skip
+    "merge_ignores_name": ("blocks", "the merge layer is created without name=", [
+        ("merge_skip", '"concat": lambda: layers.Concatenate(axis=-1, name=name),', '"concat": lambda: layers.Concatenate(axis=-1),'),
+        ("merge_skip", '"add": lambda: layers.Add(name=name),', '"add": lambda: layers.Add(),')],
+        {"merge_skip.names"}),
     "merge_none_mode_passthrough": ("blocks", "mode 'none' (the model builder's option) returns the decoder", [
         ("merge_skip", "    if mode not in table:\n", '    if mode == "none":\n        return decoder\n    if mode not in table:\n')],
         {"merge_skip.errors"}),
@@ -200,6 +212,10 @@ MUTANTS = {
         {"precision.hand", "precision.random", "metrics.conventions"}),
     "metrics_float32_ratio": ("metrics", "the ratio is computed in float32", [
         ("precision", "    result = tp / (tp + fp)\n", "    result = np.float32(tp) / np.float32(tp + fp)\n")],
+        {"precision.hand", "precision.random"}),
+    "metrics_float32_result": ("metrics", "returns np.float32(...), which is not a Python float", [
+        ("precision", "    result = tp / (tp + fp)\n", "    result = np.float32(tp / (tp + fp))\n"),
+        ("precision", "    return float(result)\n", "    return result\n")],
         {"precision.hand", "precision.random"}),
     "metrics_empty_is_zero": ("metrics", "precision returns 0.0 when nothing is predicted, ignoring zero_division", [
         ("precision", "        return float(zero_division)\n", "        return 0.0\n")],
@@ -259,6 +275,9 @@ MUTANTS = {
     "threshold_iou_skips_validation": ("threshold", "metric='iou' counts y_true.astype(bool): a 2 is taken for salt", [
         ("find_best_threshold", "    if not np.isin(y_true, (0, 1)).all():\n", "    if False:\n")],
         {"find_best_threshold.errors"}),
+    "threshold_no_asarray": ("threshold", "uses y_true.shape without numpy.asarray: a list of labels crashes", [
+        ("find_best_threshold", "    y_true = np.asarray(y_true)\n", "")],
+        {"find_best_threshold.conventions"}),
     "threshold_clips_in_place": ("threshold", "np.clip(y_prob, 1e-7, 1 - 1e-7, out=y_prob) changes the caller's array", [
         ("find_best_threshold", "    def score(predicted):\n",
          "    np.clip(y_prob, 1e-7, 1 - 1e-7, out=y_prob)  # keep away from 0 and 1\n    def score(predicted):\n")],

@@ -146,6 +146,10 @@ def hand_cases():
         # Probabilities 0.0 and 1.0 in a float64 array the caller keeps: it must come back unchanged.
         Case("inputs-unchanged", {"y_true": [1, 0, 1, 0], "y_prob": [1.0, 0.0, 0.6, 0.3], "thresholds": [0.5, 0.25],
                                   "metric": "f1", "_unchanged": True, "_expected": [0.5, 1.0]}),
+        # The same in 2-D with a bool y_true, IoU: at 0.25 [[1, 1], [0, 1]] (IoU 2/3), at 0.75 [[1, 0], [0, 1]] (1).
+        Case("inputs-unchanged-2d", {"y_true": [[1, 0], [0, 1]], "y_prob": [[1.0, 0.5], [0.0, 0.8]],
+                                     "thresholds": [0.75, 0.25], "metric": "iou", "_masks_as": "bool", "_unchanged": True,
+                                     "_expected": [0.75, 1.0]}),
     ]
 
 
