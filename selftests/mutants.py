@@ -163,6 +163,9 @@ MUTANTS = {
     "downsample_stride_kernel_2": ("blocks", "the stride convolution is 2x2, not 3x3", [
         ("downsample", "layers.Conv2D(channels, 3, strides=2,", "layers.Conv2D(channels, 2, strides=2,")],
         {"downsample.structure", "downsample.numerics"}),
+    "downsample_pool_stride_1": ("blocks", "MaxPooling2D(pool_size=2, strides=1): the map is not halved", [
+        ("downsample", "layers.MaxPooling2D(pool_size=2, padding=", "layers.MaxPooling2D(pool_size=2, strides=1, padding=")],
+        {"downsample.shapes", "downsample.structure", "downsample.numerics"}),
     "downsample_mode_case_insensitive": ("blocks", "mode.lower() accepts 'Maxpool'", [
         ("downsample", "    if mode not in table:\n", "    mode = mode.lower()\n    if mode not in table:\n")],
         {"downsample.errors"}),
@@ -232,7 +235,7 @@ MUTANTS = {
         {"metrics.errors"}),
     "metrics_range_check": ("metrics", "values checked with min() >= 0 and max() <= 1: 0.5 passes, empty masks crash", [
         ("_confusion_counts", "        if not np.isin(mask, (0, 1)).all():\n", "        if mask.min() < 0 or mask.max() > 1:\n")],
-        {"metrics.errors"}),
+        {"metrics.errors", "metrics.conventions"}),
     "metrics_mutates_input": ("metrics", "FP counted by zeroing the true positives of the caller's y_pred in place", [
         ("_confusion_counts", "    fp = int(np.count_nonzero(~truth & predicted))\n",
          "    y_pred[truth] = 0  # what is left after removing the true positives is false\n"
