@@ -39,7 +39,8 @@ def find_best_threshold(y_true, y_prob, *, thresholds=None, metric="f1"):
     Raises
     ------
     ValueError
-        For an unknown metric, empty ``thresholds``, or shapes that differ.
+        For an unknown metric, empty ``thresholds``, shapes that differ, or a
+        ``y_true`` holding a value other than 0 and 1.
 
     Examples
     --------

@@ -26,6 +26,10 @@ from saltlab.checks.threshold_checks import probability_case
 from saltlab.checks.training_checks import training_case
 
 
+MASK_DTYPES = ("bool", "uint8", "int32", "int64", "float32", "float64")
+"""Every dtype SPEC.md allows for a mask; the hidden cases draw one per case."""
+
+
 def _seeds(rng, n):
     return [int(s) for s in rng.integers(0, 2**31 - 1, size=n)]
 
@@ -72,23 +76,31 @@ def metric_random(function):
         shapes = ((int(rng.integers(1, 6)), _size(rng, 10, 101), _size(rng, 10, 101)),
                   (_size(rng, 2, 30), _size(rng, 2, 30)), (int(rng.integers(50, 5000)),))
         densities = tuple(float(d) for d in rng.uniform(0.01, 0.9, size=3))
-        cases = random_cases(function, seed=_seeds(rng, 1)[0], shapes=shapes, densities=densities)
+        # Any mask dtype the contract allows, drawn per case (public random cases are uint8).
+        dtypes = [str(d) for d in rng.choice(MASK_DTYPES, size=3)]
+        cases = random_cases(function, seed=_seeds(rng, 1)[0], shapes=shapes, densities=densities, dtypes=dtypes)
         return [replace(case, id=f"hidden-{i + 1}") for i, case in enumerate(cases)]
     return make
 
 
 def threshold_optimum(rng):
-    """F1 and IoU, default and custom (unsorted) grids, sparse to dense salt."""
+    """F1 and IoU, default and custom (unsorted) grids, sparse to dense salt, any mask dtype,
+    float32 or float64 probabilities; then F1 and IoU with every probability on a candidate."""
     cases = []
-    for index, (metric, custom) in enumerate((("f1", False), ("iou", False), ("f1", True), ("iou", True))):
+    plan = (("f1", False, False), ("iou", False, False), ("f1", True, False), ("iou", True, False),
+            ("f1", True, True), ("iou", True, True))
+    for index, (metric, custom, on_candidates) in enumerate(plan):
         thresholds = None
         if custom:
             count = int(rng.integers(3, 9))
             thresholds = sorted({round(float(t), 2) for t in rng.uniform(0.02, 0.98, size=count)})
             thresholds = [float(t) for t in rng.permutation(thresholds)]
         shape = (int(rng.integers(1, 4)), _size(rng, 16, 64), _size(rng, 16, 64))
+        truth_dtype = str(rng.choice(MASK_DTYPES))
+        prob_dtype = "float64" if on_candidates else str(rng.choice(["float32", "float64"]))
         cases.append(probability_case(f"hidden-{index + 1}", metric, thresholds=thresholds, shape=shape,
-                                      seed=_seeds(rng, 1)[0], density=float(rng.uniform(0.05, 0.8))))
+                                      seed=_seeds(rng, 1)[0], density=float(rng.uniform(0.05, 0.8)),
+                                      truth_dtype=truth_dtype, prob_dtype=prob_dtype, on_candidates=on_candidates))
     return cases
 
 

@@ -125,6 +125,175 @@ MUTANTS = {
          "    for i, t in enumerate(sorted(float(c) for c in candidates)):\n        s = score"),
         ("find_best_threshold", "            best_threshold, best_score = t, s", "            best_threshold, best_score = i, s")],
         {"find_best_threshold.optimum", "find_best_threshold.conventions"}),
+    # --- added for issue #15: one mistake per clause and arrangement (tests/CLAUSES.md) ---
+    # conv_block
+    "conv_block_kernel_ignored": ("blocks", "kernel_size is ignored: both convolutions are 3x3", [
+        ("conv_block", "            kernel_size,\n", "            3,\n")],
+        {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_bn_always": ("blocks", "batch normalisation is added whatever batchnorm says", [
+        ("conv_block", "        if batchnorm:\n", "        if True:\n")],
+        {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_bias_inverted": ("blocks", "use_bias=batchnorm: the bias is there exactly when it should not be", [
+        ("conv_block", "use_bias=not batchnorm,", "use_bias=batchnorm,")],
+        {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_name_none_crash": ("blocks", "name + '_conv1' crashes when name is None", [
+        ("conv_block", 'name=layer_name(name, f"conv{stage}"),', 'name=name + f"_conv{stage}",')],
+        {"conv_block.shapes", "conv_block.structure", "conv_block.numerics"}),
+    "conv_block_one_conv": ("blocks", "one convolution stage instead of two", [
+        ("conv_block", "    for stage in (1, 2):\n", "    for stage in (1,):\n")],
+        {"conv_block.structure", "conv_block.numerics"}),
+    "conv_block_names_on_conv_only": ("blocks", "name= is passed to the convolutions only, not to BN and ReLU", [
+        ("conv_block", 'layers.ReLU(name=layer_name(name, f"relu{stage}"))', "layers.ReLU()"),
+        ("conv_block", 'layers.BatchNormalization(name=layer_name(name, f"bn{stage}"))', "layers.BatchNormalization()")],
+        {"conv_block.names"}),
+    "conv_block_relu_only_with_bn": ("blocks", "the ReLU is indented into the batchnorm branch", [
+        ("conv_block", '        x = layers.ReLU(name=layer_name(name, f"relu{stage}"))(x)\n',
+         '            x = layers.ReLU(name=layer_name(name, f"relu{stage}"))(x)\n')],
+        {"conv_block.structure", "conv_block.numerics"}),
+    # downsample
+    "downsample_stride_fixed_filters": ("blocks", "the stride convolution has 64 filters, not the input's C", [
+        ("downsample", "layers.Conv2D(channels, 3, strides=2,", "layers.Conv2D(64, 3, strides=2,")],
+        {"downsample.shapes", "downsample.structure", "downsample.numerics"}),
+    "downsample_stride_no_bias": ("blocks", "use_bias=False copied from the batch-normalised blocks into the stride conv", [
+        ("downsample", 'strides=2, padding="same", name=', 'strides=2, padding="same", use_bias=False, name=')],
+        {"downsample.structure", "downsample.numerics"}),
+    "downsample_avgpool": ("blocks", "'maxpool' averages instead of taking the maximum", [
+        ("downsample", "layers.MaxPooling2D(pool_size=2,", "layers.AveragePooling2D(pool_size=2,")],
+        {"downsample.structure", "downsample.numerics"}),
+    "downsample_stride_kernel_2": ("blocks", "the stride convolution is 2x2, not 3x3", [
+        ("downsample", "layers.Conv2D(channels, 3, strides=2,", "layers.Conv2D(channels, 2, strides=2,")],
+        {"downsample.structure", "downsample.numerics"}),
+    "downsample_pool_stride_1": ("blocks", "MaxPooling2D(pool_size=2, strides=1): the map is not halved", [
+        ("downsample", "layers.MaxPooling2D(pool_size=2, padding=", "layers.MaxPooling2D(pool_size=2, strides=1, padding=")],
+        {"downsample.shapes", "downsample.structure", "downsample.numerics"}),
+    "downsample_mode_case_insensitive": ("blocks", "mode.lower() accepts 'Maxpool'", [
+        ("downsample", "    if mode not in table:\n", "    mode = mode.lower()\n    if mode not in table:\n")],
+        {"downsample.errors"}),
+    "downsample_error_without_value": ("blocks", "the ValueError names the valid modes but not the value received", [
+        ("downsample", ', got {mode!r}")', '")')],
+        {"downsample.errors"}),
+    "downsample_ignores_name": ("blocks", "name= is given to no layer of downsample", [
+        ("downsample", ', name=layer_name(name, "pool"))', ")"),
+        ("downsample", ', name=layer_name(name, "down_conv"))', ")"),
+        ("downsample", 'layers.ReLU(name=layer_name(name, "down_relu"))', "layers.ReLU()")],
+        {"downsample.names"}),
+    "downsample_stride_relu_unnamed": ("blocks", "the stride mode's ReLU is created without name=", [
+        ("downsample", 'layers.ReLU(name=layer_name(name, "down_relu"))', "layers.ReLU()")],
+        {"downsample.names"}),
+    # merge_skip
+    "merge_ignores_name": ("blocks", "the merge layer is created without name=", [
+        ("merge_skip", '"concat": lambda: layers.Concatenate(axis=-1, name=name),', '"concat": lambda: layers.Concatenate(axis=-1),'),
+        ("merge_skip", '"add": lambda: layers.Add(name=name),', '"add": lambda: layers.Add(),')],
+        {"merge_skip.names"}),
+    "merge_none_mode_passthrough": ("blocks", "mode 'none' (the model builder's option) returns the decoder", [
+        ("merge_skip", "    if mode not in table:\n", '    if mode == "none":\n        return decoder\n    if mode not in table:\n')],
+        {"merge_skip.errors"}),
+    "merge_mode_case_insensitive": ("blocks", "mode.lower() accepts 'Concat'", [
+        ("merge_skip", "    if mode not in table:\n", "    mode = mode.lower()\n    if mode not in table:\n")],
+        {"merge_skip.errors"}),
+    "merge_channels_only_check": ("blocks", "compares the channel counts only; spatial sizes that broadcast slip through", [
+        ("merge_skip", "tuple(decoder.shape) != tuple(encoder.shape):", "decoder.shape[-1] != encoder.shape[-1]:")],
+        {"merge_skip.errors"}),
+    "merge_concat_axis_1": ("blocks", "concatenates on axis 1 (rows) instead of the channel axis", [
+        ("merge_skip", "layers.Concatenate(axis=-1,", "layers.Concatenate(axis=1,")],
+        {"merge_skip.values"}),
+    "merge_add_is_average": ("blocks", "'add' averages the two tensors", [
+        ("merge_skip", '"add": lambda: layers.Add(name=name),', '"add": lambda: layers.Average(name=name),')],
+        {"merge_skip.values"}),
+    "merge_shape_error_is_type_error": ("blocks", "unequal shapes raise TypeError, not ValueError", [
+        ("merge_skip", "        raise ValueError(\n            f\"merge_skip: mode {mode!r} needs",
+         "        raise TypeError(\n            f\"merge_skip: mode {mode!r} needs")],
+        {"merge_skip.errors"}),
+    # precision / recall
+    "metrics_bool_arithmetic": ("metrics", "TP counted as (y_true + y_pred) == 2, which is never true for bool masks", [
+        ("_confusion_counts", "    tp = int(np.count_nonzero(truth & predicted))\n",
+         "    tp = int(np.sum((y_true + y_pred) == 2))\n")],
+        {"metrics.conventions"}),
+    "metrics_uint8_wraparound": ("metrics", "FP counted as y_pred - y_true > 0, which wraps around for uint8 (0 - 1 = 255)", [
+        ("_confusion_counts", "    fp = int(np.count_nonzero(~truth & predicted))\n",
+         "    fp = int(np.count_nonzero(y_pred - y_true > 0))\n")],
+        {"precision.hand", "precision.random", "metrics.conventions"}),
+    "metrics_float32_ratio": ("metrics", "the ratio is computed in float32", [
+        ("precision", "    result = tp / (tp + fp)\n", "    result = np.float32(tp) / np.float32(tp + fp)\n")],
+        {"precision.hand", "precision.random"}),
+    "metrics_float32_result": ("metrics", "returns np.float32(...), which is not a Python float", [
+        ("precision", "    result = tp / (tp + fp)\n", "    result = np.float32(tp / (tp + fp))\n"),
+        ("precision", "    return float(result)\n", "    return result\n")],
+        {"precision.hand", "precision.random"}),
+    "metrics_empty_is_zero": ("metrics", "precision returns 0.0 when nothing is predicted, ignoring zero_division", [
+        ("precision", "        return float(zero_division)\n", "        return 0.0\n")],
+        {"metrics.conventions"}),
+    "metrics_zero_division_not_float": ("metrics", "zero_division is returned as given (an int stays an int)", [
+        ("recall", "        return float(zero_division)\n", "        return zero_division\n")],
+        {"metrics.conventions"}),
+    "metrics_relies_on_broadcasting": ("metrics", "no shape check: relies on NumPy's broadcasting error, which shapes that broadcast never raise", [
+        ("_confusion_counts", "    if y_true.shape != y_pred.shape:\n", "    if False:\n")],
+        {"metrics.errors"}),
+    "metrics_validates_y_true_only": ("metrics", "only y_true is checked for values other than 0 and 1", [
+        ("_confusion_counts", '    for label, mask in (("y_true", y_true), ("y_pred", y_pred)):\n',
+         '    for label, mask in (("y_true", y_true),):\n')],
+        {"metrics.errors"}),
+    "metrics_range_check": ("metrics", "values checked with min() >= 0 and max() <= 1: 0.5 passes, empty masks crash", [
+        ("_confusion_counts", "        if not np.isin(mask, (0, 1)).all():\n", "        if mask.min() < 0 or mask.max() > 1:\n")],
+        {"metrics.errors", "metrics.conventions"}),
+    "metrics_mutates_input": ("metrics", "FP counted by zeroing the true positives of the caller's y_pred in place", [
+        ("_confusion_counts", "    fp = int(np.count_nonzero(~truth & predicted))\n",
+         "    y_pred[truth] = 0  # what is left after removing the true positives is false\n"
+         "    fp = int(np.count_nonzero(y_pred))\n")],
+        {"metrics.conventions"}),
+    "metrics_no_asarray": ("metrics", "uses .shape without numpy.asarray: lists (array_like) crash", [
+        ("_confusion_counts", "    y_true = np.asarray(y_true)\n    y_pred = np.asarray(y_pred)\n", "")],
+        {"metrics.conventions"}),
+    # find_best_threshold
+    "threshold_first_in_given_order": ("threshold", "keeps the first best in the order given, not the lowest threshold", [
+        ("find_best_threshold", "    for t in sorted(float(c) for c in candidates):\n", "    for t in (float(c) for c in candidates):\n")],
+        {"find_best_threshold.conventions"}),
+    "threshold_grid_misses_095": ("threshold", "default grid np.arange(0.05, 0.95, 0.05): 18 values, 0.95 missing", [
+        ("find_best_threshold", "    candidates = DEFAULT_THRESHOLDS if thresholds is None",
+         "    candidates = np.arange(0.05, 0.95, 0.05) if thresholds is None")],
+        {"find_best_threshold.conventions"}),
+    "threshold_grid_misses_005": ("threshold", "default grid [k / 20 for k in range(2, 20)]: 0.05 missing", [
+        ("find_best_threshold", "    candidates = DEFAULT_THRESHOLDS if thresholds is None",
+         "    candidates = [k / 20 for k in range(2, 20)] if thresholds is None")],
+        {"find_best_threshold.conventions"}),
+    "threshold_grid_linspace": ("threshold", "default grid np.linspace(0.05, 0.95, 20): 20 values, none but the ends on the contract's grid", [
+        ("find_best_threshold", "    candidates = DEFAULT_THRESHOLDS if thresholds is None",
+         "    candidates = np.linspace(0.05, 0.95, 20) if thresholds is None")],
+        {"find_best_threshold.optimum"}),
+    "threshold_iou_empty_is_zero": ("threshold", "IoU of an empty truth and an empty prediction is 0, not 1", [
+        ("find_best_threshold", "        return 1.0 if union == 0 else", "        return 0.0 if union == 0 else")],
+        {"find_best_threshold.conventions"}),
+    "threshold_f1_divides_by_zero": ("threshold", "F1 = 2PR/(P+R) without the P + R = 0 case: ZeroDivisionError", [
+        ("find_best_threshold", "            return 0.0 if p + r == 0 else 2 * p * r / (p + r)\n",
+         "            return 2 * p * r / (p + r)\n")],
+        {"find_best_threshold.conventions"}),
+    "threshold_f1_zero_division_0": ("threshold", "precision and recall called with zero_division=0 inside F1", [
+        ("find_best_threshold", "            p, r = precision(y_true, predicted), recall(y_true, predicted)\n",
+         "            p, r = precision(y_true, predicted, zero_division=0), recall(y_true, predicted, zero_division=0)\n")],
+        {"find_best_threshold.conventions"}),
+    "threshold_thresholds_truthiness": ("threshold", "`if not thresholds` picks the default grid: [] is not refused, an array is ambiguous", [
+        ("find_best_threshold", "    candidates = DEFAULT_THRESHOLDS if thresholds is None else",
+         "    candidates = DEFAULT_THRESHOLDS if not thresholds else")],
+        {"find_best_threshold.conventions", "find_best_threshold.errors"}),
+    "threshold_iou_skips_validation": ("threshold", "metric='iou' counts y_true.astype(bool): a 2 is taken for salt", [
+        ("find_best_threshold", "    if not np.isin(y_true, (0, 1)).all():\n", "    if False:\n")],
+        {"find_best_threshold.errors"}),
+    "threshold_no_asarray": ("threshold", "uses y_true.shape without numpy.asarray: a list of labels crashes", [
+        ("find_best_threshold", "    y_true = np.asarray(y_true)\n", "")],
+        {"find_best_threshold.conventions"}),
+    "threshold_clips_in_place": ("threshold", "np.clip(y_prob, 1e-7, 1 - 1e-7, out=y_prob) changes the caller's array", [
+        ("find_best_threshold", "    def score(predicted):\n",
+         "    np.clip(y_prob, 1e-7, 1 - 1e-7, out=y_prob)  # keep away from 0 and 1\n    def score(predicted):\n")],
+        {"find_best_threshold.conventions"}),
+    "threshold_f1_mean_per_image": ("threshold", "F1 computed per image and averaged, not pooled", [
+        ("find_best_threshold", "            p, r = precision(y_true, predicted), recall(y_true, predicted)\n"
+                                "            return 0.0 if p + r == 0 else 2 * p * r / (p + r)\n",
+         "            values = []\n"
+         "            for truth_i, predicted_i in zip(np.atleast_2d(y_true), np.atleast_2d(predicted)):\n"
+         "                p, r = precision(truth_i, predicted_i), recall(truth_i, predicted_i)\n"
+         "                values.append(0.0 if p + r == 0 else 2 * p * r / (p + r))\n"
+         "            return float(np.mean(values))\n")],
+        {"find_best_threshold.optimum"}),
 }
 
 

@@ -51,10 +51,11 @@ MUST_FAIL = {
     "stubs": set(FAST_KEYS),
     "infinite_loop": {"metrics.conventions"},
     "memory_bomb": keys("conv_block."),
-    "os_exit": {"merge_skip.values", "hidden:merge_skip.values"},
+    "os_exit": {"merge_skip.values", "hidden:merge_skip.values", "merge_skip.names"},  # names has a 'max' case
     "sys_exit": keys("downsample.") - {"downsample.errors"},
     "exit_at_import": set(FAST_KEYS),
-    "patch_numpy": {"merge_skip.values", "hidden:merge_skip.values"},
+    # Its 'add' is a bare Subtract: no shape check, so shapes that broadcast pass unrefused.
+    "patch_numpy": {"merge_skip.values", "hidden:merge_skip.values", "merge_skip.errors"},
     "forge": keys("downsample.") - {"downsample.errors"},
     "eq_trick": keys("find_best_threshold.") - {"find_best_threshold.errors"},
     "network": keys("merge_skip."),

@@ -69,10 +69,17 @@ def test_unusual_correct_implementation_gets_full_marks(module, tmp_path):
 UNUSUAL_STYLES = Path(__file__).parent / "unusual_styles"
 
 
+def graded_file_of_style(style):
+    """The graded file a style replaces: ``metrics_*.py`` metrics.py, ``threshold_*.py`` threshold.py, else blocks.py."""
+    prefix = style.split("_")[0]
+    return f"{prefix}.py" if prefix in ("metrics", "threshold") else "blocks.py"
+
+
 @pytest.mark.parametrize("style", sorted(p.stem for p in UNUSUAL_STYLES.glob("*.py")))
-def test_correct_blocks_in_any_style_get_full_marks(style, tmp_path):
-    """Structure is judged on the computation: nested sub-models, shared layers and keras.ops calls pass."""
-    impl = load_implementation(overlay(tmp_path / style, {"blocks.py": UNUSUAL_STYLES / f"{style}.py"}))
+def test_correct_code_in_any_style_gets_full_marks(style, tmp_path):
+    """Structure is judged on the computation (nested sub-models, shared layers, keras.ops calls, Lambda
+    merges pass); metrics and thresholds on behaviour (bincount, loops, sorted sweeps, broadcasting)."""
+    impl = load_implementation(overlay(tmp_path / style, {graded_file_of_style(style): UNUSUAL_STYLES / f"{style}.py"}))
     results = score_locally(impl)
     assert {cid: v.message for cid, v in results.items() if not v.passed} == {}
 

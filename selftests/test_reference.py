@@ -165,3 +165,7 @@ def test_threshold_errors(reference):
         reference.find_best_threshold([0, 1], [0.1, 0.9], thresholds=[])
     with pytest.raises(ValueError, match="shape"):
         reference.find_best_threshold([0, 1], [0.1, 0.9, 0.3])
+    # SPEC, Clarifications: a non-binary y_true raises under both metrics (IoU has no precision() to refuse it).
+    for metric in ("f1", "iou"):
+        with pytest.raises(ValueError, match="0 and 1"):
+            reference.find_best_threshold([0, 2], [0.1, 0.9], metric=metric)

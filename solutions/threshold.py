@@ -37,7 +37,8 @@ def find_best_threshold(y_true, y_prob, *, thresholds=None, metric="f1"):
     Raises
     ------
     ValueError
-        For an unknown metric, empty ``thresholds``, or shapes that differ.
+        For an unknown metric, empty ``thresholds``, shapes that differ, or a
+        ``y_true`` holding a value other than 0 and 1.
 
     Examples
     --------
@@ -51,6 +52,9 @@ def find_best_threshold(y_true, y_prob, *, thresholds=None, metric="f1"):
         raise ValueError(f"find_best_threshold: metric must be one of {list(METRICS)}, got {metric!r}")
     if y_true.shape != y_prob.shape:
         raise ValueError(f"y_true has shape {y_true.shape} but y_prob has shape {y_prob.shape}")
+    # F1 would refuse a non-binary mask through precision(); IoU counts it itself, so check here.
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError("find_best_threshold: y_true must hold only 0 and 1")
     candidates = DEFAULT_THRESHOLDS if thresholds is None else np.asarray(thresholds, dtype=float).ravel()
     if len(candidates) == 0:
         raise ValueError("find_best_threshold: thresholds is empty, give at least one candidate")

@@ -25,3 +25,9 @@ def test_outputs_match_reference_with_same_weights(run_check):
 def test_unknown_mode_raises_value_error(run_check):
     """An unknown mode raises ValueError naming the valid modes and the value received."""
     run_check()
+
+
+@pytest.mark.check("downsample.names")
+def test_name_prefixes_every_layer(run_check):
+    """With name='down3', every layer created in either mode has a name starting with 'down3'."""
+    run_check()

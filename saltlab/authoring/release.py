@@ -25,9 +25,10 @@ BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
 INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "pyproject.toml", "mk", "conftest.py")
-INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks")
+INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "tests/CLAUSES.md")
 """Paths (from the repository root) left out of the bundle: building what students
-get (this package) and the benchmarks both need ``solutions/``."""
+get (this package) and the benchmarks both need ``solutions/``; the clause table
+describes the hidden cases' arrangements and names the project's mutants."""
 CACHE_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 
 _REGION = re.compile(r"### BEGIN SOLUTION.*?\n(.*?)### END SOLUTION", re.DOTALL)

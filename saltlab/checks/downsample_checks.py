@@ -111,6 +111,24 @@ def verdict_error(case, got, expected):
     return Verdict(True)
 
 
+def name_cases():
+    return [Case(f"names-{mode}", {"input_shape": [9, 8, 3], "mode": mode}) for mode in ("maxpool", "stride")]
+
+
+def probe_names(impl, case):
+    # Layers only, nested ones included: keras.ops calls are operations and need no name (SPEC, Clarifications).
+    model = build_block_model([case.params["input_shape"]], lambda x: impl.downsample(x, case.params["mode"], name="down3"))
+    return {"names": [layer["name"] for layer in describe_layers(model) if layer.get("layer", True)]}
+
+
+def verdict_names(case, got, expected):
+    wrong = [n for n in got["names"] if not str(n).startswith("down3")]
+    if not wrong:
+        return Verdict(True)
+    return Verdict(False, f"downsample(x, {case.params['mode']!r}, name='down3'): layer names {got['names']} should all "
+                          "start with 'down3' (e.g. 'down3_pool'); pass name=... to every layer you create")
+
+
 register(Check("downsample.shapes", "downsample", "output (N, ceil(H/2), ceil(W/2), C) in both modes",
                public_cases, probe_shape, verdict_shape, needs_reference=False, hint=HINT))
 register(Check("downsample.structure", "downsample", "maxpool pools; stride is a trainable 3x3 stride-2 conv + ReLU, no pooling",
@@ -120,3 +138,6 @@ register(Check("downsample.numerics", "downsample", "same weights, same outputs 
 register(Check("downsample.errors", "downsample", "an unknown mode raises ValueError naming the valid modes and the value",
                error_cases, probe_error, verdict_error, needs_reference=False,
                hint="look the mode up in a dict; raise ValueError(f'... one of [...], got {mode!r}') otherwise"))
+register(Check("downsample.names", "downsample", "name= prefixes every layer's name, in both modes",
+               name_cases, probe_names, verdict_names, needs_reference=False,
+               hint="build each layer with name=f'{name}_pool' (or similar) when name is given"))

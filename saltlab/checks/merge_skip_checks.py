@@ -3,7 +3,7 @@
 import numpy as np
 
 from .core import Case, Check, Verdict, call_capturing, compare_arrays, register
-from .keras_probe import build_block_model
+from .keras_probe import build_block_model, describe_layers
 
 RTOL, ATOL = 1e-6, 1e-6
 """Concatenation, max and min copy values; a float32 sum of two values is one
@@ -63,7 +63,14 @@ def error_cases():
         Case("add-unequal-channels", {"mode": "add", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 6]}),
         Case("max-unequal-size", {"mode": "max", "decoder_shape": [8, 8, 4], "encoder_shape": [9, 9, 4]}),
         Case("min-unequal-channels", {"mode": "min", "decoder_shape": [4, 4, 1], "encoder_shape": [4, 4, 2]}),
+        # Shapes that broadcast (a 1 against an 8) are different shapes (SPEC, Clarifications):
+        # Keras's merge layers would broadcast them without a word.
+        Case("add-broadcast-rows", {"mode": "add", "decoder_shape": [1, 8, 4], "encoder_shape": [8, 8, 4]}),
+        Case("max-broadcast-channels", {"mode": "max", "decoder_shape": [6, 5, 3], "encoder_shape": [6, 5, 1]}),
         Case("unknown-mode", {"mode": "multiply", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 4]}),
+        # 'none' is the model builder's option, not this function's; modes are case-sensitive.
+        Case("mode-none", {"mode": "none", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 4]}),
+        Case("mode-Concat", {"mode": "Concat", "decoder_shape": [8, 8, 4], "encoder_shape": [8, 8, 2]}),
     ]
 
 
@@ -71,8 +78,12 @@ def probe_error(impl, case):
     import keras
 
     p = case.params
-    return call_capturing(impl.merge_skip, keras.Input(tuple(p["decoder_shape"])),
-                          keras.Input(tuple(p["encoder_shape"])), p["mode"])
+    record = call_capturing(impl.merge_skip, keras.Input(tuple(p["decoder_shape"])),
+                            keras.Input(tuple(p["encoder_shape"])), p["mode"])
+    # A merge that does not raise returns a KerasTensor, which is not plain data: the verdict
+    # needs only whether and what it raised ("returned normally; expected ValueError").
+    record.pop("value", None)
+    return record
 
 
 def verdict_error(case, got, expected):
@@ -92,8 +103,33 @@ def verdict_error(case, got, expected):
     return Verdict(True)
 
 
+def name_cases():
+    return [Case(f"names-{mode}", {"mode": mode, "decoder_shape": [6, 7, 2], "encoder_shape": [6, 7, 2]})
+            for mode in ("concat", "add", "max", "min")]
+
+
+def probe_names(impl, case):
+    # Layers only: a merge written as a keras.ops call creates no layer and needs no name (SPEC, Clarifications).
+    p = case.params
+    model = build_block_model([p["decoder_shape"], p["encoder_shape"]],
+                              lambda d, e: impl.merge_skip(d, e, p["mode"], name="dec2_merge"))
+    return {"names": [layer["name"] for layer in describe_layers(model) if layer.get("layer", True)]}
+
+
+def verdict_names(case, got, expected):
+    wrong = [n for n in got["names"] if not str(n).startswith("dec2_merge")]
+    if not wrong:
+        return Verdict(True)
+    return Verdict(False, f"merge_skip(decoder, encoder, {case.params['mode']!r}, name='dec2_merge'): layer names "
+                          f"{got['names']} should all start with 'dec2_merge'; pass name=... to the merge layer")
+
+
 register(Check("merge_skip.values", "merge_skip", "concat (decoder first), add, max, min equal NumPy's answer",
                public_cases, probe_values, verdict_values, needs_reference=False, hint=HINT))
-register(Check("merge_skip.errors", "merge_skip", "unequal shapes (add, max, min) and unknown modes raise ValueError",
+register(Check("merge_skip.errors", "merge_skip",
+               "unequal shapes (add, max, min; broadcastable ones too) and unknown modes ('none', 'Concat') raise ValueError",
                error_cases, probe_error, verdict_error, needs_reference=False,
                hint="compare tuple(decoder.shape) with tuple(encoder.shape) before an element-wise merge"))
+register(Check("merge_skip.names", "merge_skip", "name= prefixes every layer's name, in every mode",
+               name_cases, probe_names, verdict_names, needs_reference=False,
+               hint="pass name=name to the merge layer (Concatenate(axis=-1, name=name), Add(name=name), ...)"))

@@ -39,12 +39,26 @@ def hand_cases(function):
 
 
 def _call(impl, case, **kwargs):
+    """Call the function on copies of the case's masks; return the record and the copies it was given.
+
+    Copies, so that a function that modifies its input cannot change the case
+    (whose inputs identify the reference's stored answer) for the next call.
+    """
     f = impl.function(case.params["function"])
-    return call_capturing(f, case.arrays["y_true"], case.arrays["y_pred"], **kwargs)
+    y_true, y_pred = case.arrays["y_true"].copy(), case.arrays["y_pred"].copy()
+    if case.params.get("_as_lists"):  # array_like: nested Python lists, as a student may pass them
+        y_true, y_pred = y_true.tolist(), y_pred.tolist()
+    return call_capturing(f, y_true, y_pred, **kwargs), {"y_true": y_true, "y_pred": y_pred}
 
 
 def probe_value(impl, case):
-    record = _call(impl, case, **case.params.get("kwargs", {}))
+    record, given = _call(impl, case, **case.params.get("kwargs", {}))
+    if case.params.get("_unchanged"):
+        # SPEC: a graded function never modifies the arrays it is given.
+        record["unchanged"] = all(
+            isinstance(given[key], np.ndarray) and given[key].dtype == case.arrays[key].dtype
+            and given[key].shape == case.arrays[key].shape and np.array_equal(given[key], case.arrays[key])
+            for key in given)
     if record["raised"] is None:
         value = record["value"]
         # A float subclass (np.float64 is one) is a float; its value is read with float(),
@@ -62,6 +76,9 @@ def _value_verdict(case, got, want, what):
         return Verdict(False, f"{function} on {what} returned a {got['type']}; return a Python float (float(...))")
     if got["value"] is None or not np.isclose(got["value"], want, **EXACT):
         return Verdict(False, f"{function} on {what}: got {got['value']!r}, expected {want!r}. {HINT[function]}")
+    if case.params.get("_unchanged") and not got.get("unchanged"):
+        return Verdict(False, f"{function} on {what} changed the arrays it was given; work on a copy "
+                              "(np.asarray(...).astype(bool) makes one) and leave the caller's masks as they were")
     return Verdict(True)
 
 
@@ -70,7 +87,9 @@ def verdict_hand(case, got, expected):
     return _value_verdict(case, got, case.params["_expected"], what)
 
 
-def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,)), densities=(0.3, 0.05, 0.6)):
+def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,)), densities=(0.3, 0.05, 0.6),
+                 dtypes=None):
+    """Seeded random masks; ``dtypes`` (one per shape, default uint8) lets the hidden cases vary the dtype."""
     cases = []
     for index, (shape, density) in enumerate(zip(shapes, densities)):
         rng = np.random.default_rng(seed + index)
@@ -78,8 +97,11 @@ def random_cases(function, *, seed=40, shapes=((4, 101, 101), (3, 17, 9), (1000,
         # Predictions correlated with the truth, as a network's would be.
         flip = rng.random(shape) < 0.2
         y_pred = np.where(flip, 1 - y_true, y_true).astype(np.uint8)
-        cases.append(Case(f"random-{'x'.join(map(str, shape))}", {"function": function, "shape": list(shape)},
-                          {"y_true": y_true, "y_pred": y_pred}))
+        params = {"function": function, "shape": list(shape)}
+        if dtypes is not None:
+            y_true, y_pred = y_true.astype(dtypes[index]), y_pred.astype(dtypes[index])
+            params["dtype"] = dtypes[index]
+        cases.append(Case(f"random-{'x'.join(map(str, shape))}", params, {"y_true": y_true, "y_pred": y_pred}))
     return cases
 
 
@@ -88,22 +110,47 @@ def verdict_random(case, got, expected):
 
 
 def convention_cases():
-    """zero_division and dtypes: bool, integer and float masks give the same value."""
+    """zero_division (float or int), empty masks, dtypes, lists, and inputs left unchanged.
+
+    Every clause of SPEC.md's "Masks and arrays" and "Python float" in more than one
+    arrangement (tests/CLAUSES.md): bool, integer and float masks, mixed dtypes,
+    nested lists, 1-D to 3-D, empty arrays.
+    """
     empty = np.zeros((3, 4), dtype=np.uint8)
     some = np.array([[0, 1, 1, 0], [1, 0, 0, 0], [0, 0, 1, 1]], dtype=np.uint8)
     cases = []
     for function in ("precision", "recall"):
         # precision's denominator is empty when nothing is predicted; recall's when nothing is true.
         y_true, y_pred = (some, empty) if function == "precision" else (empty, some)
-        for zd in (1.0, 0.0, 0.25):
-            cases.append(Case(f"{function}-zero-division-{zd}", {"function": function, "kwargs": {"zero_division": zd},
-                              "_expected": zd, "_what": f"a zero denominator with zero_division={zd}"},
+        # An int zero_division must come back as float(zero_division): a Python float.
+        for zd in (1.0, 0.0, 0.25, 0, 1):
+            cases.append(Case(f"{function}-zero-division-{zd!r}", {"function": function, "kwargs": {"zero_division": zd},
+                              "_expected": zd, "_what": f"a zero denominator with zero_division={zd!r}"},
                               {"y_true": y_true, "y_pred": y_pred}))
+        # Empty masks: both counts are 0, so the denominator is 0 (not NaN, not an error).
+        for shape in ((0,), (2, 0, 3)):
+            cases.append(Case(f"{function}-empty-{'x'.join(map(str, shape))}", {"function": function, "_expected": 1.0,
+                              "_what": f"empty masks of shape {shape}"},
+                              {"y_true": np.zeros(shape, np.uint8), "y_pred": np.zeros(shape, np.uint8)}))
         truth = np.array([[1, 1, 0], [0, 1, 1]])
         pred = np.array([[1, 0, 0], [1, 1, 1]])  # TP=3, FP=1, FN=1
-        for dtype in ("bool", "int64", "float32", "float64"):
+        for dtype in ("bool", "int64", "float32", "float64", "uint8", "int32"):
             cases.append(Case(f"{function}-{dtype}", {"function": function, "_expected": 3 / 4, "_what": f"{dtype} masks"},
                               {"y_true": truth.astype(dtype), "y_pred": pred.astype(dtype)}))
+        cases.append(Case(f"{function}-bool-truth-float-prediction", {"function": function, "_expected": 3 / 4,
+                          "_what": "a bool y_true with a float64 y_pred"},
+                          {"y_true": truth.astype(bool), "y_pred": pred.astype(np.float64)}))
+        cases.append(Case(f"{function}-lists", {"function": function, "_as_lists": True, "_expected": 3 / 4,
+                          "_what": f"nested Python lists y_true={truth.tolist()}, y_pred={pred.tolist()}"},
+                          {"y_true": truth, "y_pred": pred}))
+        # Batch of 3 bool masks: the caller's arrays (every dtype) must come back untouched.
+        batch_t = np.array([[[1, 0], [1, 1]], [[0, 0], [1, 0]], [[1, 1], [0, 0]]])
+        batch_p = np.array([[[1, 1], [0, 1]], [[0, 1], [1, 0]], [[0, 1], [0, 1]]])  # TP=4, FP=3, FN=2
+        for dtype in ("bool", "uint8", "float64"):
+            cases.append(Case(f"{function}-unchanged-{dtype}", {"function": function, "_unchanged": True,
+                              "_expected": 4 / 7 if function == "precision" else 4 / 6,
+                              "_what": f"a batch of three {dtype} masks (inputs must not be modified)"},
+                              {"y_true": batch_t.astype(dtype), "y_pred": batch_p.astype(dtype)}))
     return cases
 
 
@@ -120,11 +167,18 @@ def error_cases():
                           {"y_true": np.array([0, 1, 2]), "y_pred": np.array([0, 1, 1])}))
         cases.append(Case(f"{function}-value-0.5", {"function": function, "_kind": "value"},
                           {"y_true": np.array([0.0, 1.0, 1.0]), "y_pred": np.array([0.0, 0.5, 1.0])}))
+        # Shapes that broadcast are still different shapes (SPEC, Clarifications).
+        cases.append(Case(f"{function}-shapes-broadcast", {"function": function, "_kind": "shape"},
+                          {"y_true": np.array([[0, 1, 1]], np.uint8), "y_pred": np.eye(3, dtype=np.uint8)}))
+        cases.append(Case(f"{function}-shapes-extra-axis", {"function": function, "_kind": "shape"},
+                          {"y_true": np.ones((4,), np.uint8), "y_pred": np.ones((1, 4), np.uint8)}))
+        cases.append(Case(f"{function}-value-minus-1", {"function": function, "_kind": "value"},
+                          {"y_true": np.array([[0, 1], [1, 0]]), "y_pred": np.array([[0, -1], [1, 0]])}))
     return cases
 
 
 def probe_error(impl, case):
-    record = _call(impl, case)
+    record, _ = _call(impl, case)
     record.pop("value", None)
     return record
 
@@ -151,9 +205,11 @@ for _function in ("precision", "recall"):
                    hint=HINT[_function]))
     register(Check(f"{_function}.random", _function, "random masks against the reference",
                    (lambda f=_function: random_cases(f)), probe_value, verdict_random, hint=HINT[_function]))
-register(Check("metrics.conventions", "precision", "zero_division, and bool/int/float masks, for both functions",
+register(Check("metrics.conventions", "precision",
+               "zero_division (float or int), empty masks, bool/int/float/mixed masks, lists, inputs left unchanged",
                convention_cases, probe_value, verdict_convention, needs_reference=False,
-               hint="return zero_division when the denominator is 0; convert masks with .astype(bool)"))
-register(Check("metrics.errors", "precision", "different shapes and non-binary values raise ValueError",
+               hint="return float(zero_division) when the denominator is 0; np.asarray(...).astype(bool) a copy of each mask"))
+register(Check("metrics.errors", "precision",
+               "different shapes (broadcastable ones too) and non-binary values raise ValueError",
                error_cases, probe_error, verdict_error, needs_reference=False,
                hint="check y_true.shape == y_pred.shape and that every value is 0 or 1 before counting"))

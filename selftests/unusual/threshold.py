@@ -11,6 +11,8 @@ def find_best_threshold(y_true, y_prob, *, thresholds=None, metric="f1"):
         raise ValueError(metric)
     if np.shape(y_true) != np.shape(y_prob):
         raise ValueError("shapes")
+    if not np.all((y_true == 0) | (y_true == 1)):
+        raise ValueError("y_true must be binary")
     grid = np.sort(np.arange(0.05, 0.951, 0.05) if thresholds is None else np.asarray(thresholds, float))
     if grid.size == 0:
         raise ValueError("no thresholds")
