@@ -15,7 +15,6 @@ submissions: 13.5 min on 2 cores shared with other jobs, December 2026).
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

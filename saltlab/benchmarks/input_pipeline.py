@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from saltlab.data.batches import make_batches
 from saltlab.data.preprocess import masks_to_network, to_network_input

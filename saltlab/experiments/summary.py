@@ -7,7 +7,6 @@ Reads only ``results.csv``, ``postprocess.csv``, ``config.json`` and
 import json
 from pathlib import Path
 
-import numpy as np
 
 from ..evaluation import METRIC_LABELS, METRIC_NAMES
 from ..markdown import compare, figure_link, format_mean_std, markdown_table
