@@ -34,6 +34,10 @@ def _add_run_options(parser):
                         help="memory of all a worker's processes together, where cgroups allow (default 6)")
     parser.add_argument("--budget", type=float, default=600.0,
                         help="wall-clock seconds for one whole submission, every check included (default 600)")
+    parser.add_argument("--no-notebooks", action="store_true",
+                        help="grade the .py files only (the notebooks are graded unless --only is given)")
+    parser.add_argument("--notebook-budget", type=float, default=180.0,
+                        help="wall-clock seconds per notebook, kernel start included (default 180)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
@@ -49,7 +53,8 @@ def _options(args, **extra):
     from .batch import Options
 
     return Options(seed=args.seed, jobs=args.jobs, only=args.only, skip_training=args.skip_training,
-                   check_timeout=args.timeout, training_timeout=args.training_timeout, **extra)
+                   check_timeout=args.timeout, training_timeout=args.training_timeout,
+                   notebooks=not args.no_notebooks, notebook_budget=args.notebook_budget, **extra)
 
 
 def main(argv=None):

@@ -55,6 +55,8 @@ class Options:
     training_timeout: float = 900.0
     progress: bool = True
     shard: tuple = None
+    notebooks: bool = True
+    notebook_budget: float = 180.0
 
 
 def grading_seed(out, override=None):
@@ -181,7 +183,7 @@ def _clock(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
+def _grade_one(submission, plan, settings, slots, out, key, version, cancel, course=None):
     """Grade one student and write its files; None if the run was interrupted meanwhile."""
     slot = slots.get()
     try:
@@ -196,13 +198,13 @@ def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
             return record
 
         try:
-            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
+            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel, course=course,
                                            log_path=Path(out) / submission.folder_name / "worker.log"))
         except Cancelled:
             return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
-            return finish(grade_submission(_broken(submission, error), plan, settings))
+            return finish(grade_submission(_broken(submission, error), plan, settings, course=course))
     finally:
         slots.put(slot)
 
@@ -266,7 +268,13 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
         plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
                           check_timeout=options.check_timeout, training_timeout=options.training_timeout)
-        keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=plan.selection,
+        course = None
+        if options.notebooks and not options.only:  # --only names .py checks: the notebooks are not among them
+            from .notebooks import COURSE_FOLDER, NotebookOptions, prepare_course
+
+            course = prepare_course(out / COURSE_FOLDER, options=NotebookOptions(budget=options.notebook_budget))
+        selection = plan.selection + (f"; notebooks ({options.notebook_budget:g} s each)" if course else "")
+        keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=selection,
                                            sandboxed=settings.sandboxed) for s in submissions}
         todo = [s for s in submissions if options.force
                 or (report.read_record(out, s.folder_name) or {}).get("key") != keys[s.folder_name]]
@@ -284,8 +292,8 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
             slots.put(slot)
         cancel = threading.Event()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel)
-                       for s in todo]
+            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel,
+                                   course) for s in todo]
             try:
                 for future in as_completed(futures):
                     progress.update(future.result())
@@ -299,7 +307,8 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         run = {"submissions": str(submissions_dir), "selection": plan.selection, "checks": len(plan.checks),
                "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
                "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
-               "students": sorted(s.folder_name for s in submissions), "skipped": skipped}
+               "students": sorted(s.folder_name for s in submissions), "skipped": skipped,
+               "notebooks": course is not None}
         report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
         records, summary = finish_batch(out, run, skipped)
         return records, summary
