@@ -60,6 +60,8 @@ def run(path, cell_timeout):
     from saltlab.data.writer import generate_dataset
 
     generate_dataset(GRADING_DATA, n=GRADING_IMAGES, seed=0, force=True)
+    # The kernel runs in a writable folder, not here: it finds saltlab where this process did.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     nb = nbformat.read(path, as_version=4)
     os.makedirs("/tmp/notebook", exist_ok=True)
     executor = Execute(timeout=int(cell_timeout), execute_retries=0)

@@ -440,9 +440,9 @@ def _test_message(nb, grade_id):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 text = f"{output.get('ename')}: {output.get('evalue')}".rstrip(": ")
-                if not output.get("evalue"):
-                    arrows = [line for line in output.get("traceback", []) if "---->" in line or "Cell In" in line]
-                    text += "".join(f"\n{line.strip()}" for line in arrows[-2:])
+                if not output.get("evalue"):  # a bare assert or raise: the lines that failed say which
+                    lines = [line for entry in output.get("traceback", []) for line in str(entry).splitlines()]
+                    text += "".join(f"\n{line.strip()}" for line in [x for x in lines if "---->" in x][-2:])
                 return text
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 return f"the test wrote to stderr (nbgrader counts that as a failure): {output.get('text')}"
