@@ -1,10 +1,11 @@
-"""Command line of the grader: ``python -m grader {grade,bench}``.
+"""Command line of the grader: ``python -m grader {grade,merge,merge-manual,bench,gradescope-run}``.
 
 Examples
 --------
 ``python -m grader grade submissions/ --out out/grades`` (``make grade``)
 ``python -m grader grade submissions/ --out /tmp/g --only conv_block,metrics --seed 1``
 ``python -m grader bench --out out/bench/grading.json --copies 2`` (``make bench-grade``)
+``python -m grader merge-manual out/grades/nbgrader/gradebook.db --out out/grades`` (after formgrader)
 """
 
 import argparse
@@ -71,6 +72,10 @@ def main(argv=None):
     merge = commands.add_parser("merge", help="join the output folders of shards into one")
     merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of every shard")
     merge.add_argument("--out", type=Path, required=True, help="the merged output folder")
+    manual = commands.add_parser("merge-manual", help="merge the grades given in nbgrader's formgrader into a "
+                                                      "grading output folder")
+    manual.add_argument("gradebook", type=Path, help="the nbgrader gradebook.db (OUT/nbgrader/gradebook.db)")
+    manual.add_argument("--out", type=Path, required=True, help="the grading output folder (make grade's OUT)")
     bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
     bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
@@ -83,6 +88,17 @@ def main(argv=None):
         from .gradescope import run
 
         return run(args.root)
+    if args.command == "merge-manual":
+        from .manual import ManualError, merge_manual
+
+        try:
+            records, counts = merge_manual(args.gradebook, args.out)
+        except ManualError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"merged {args.gradebook} into {args.out}: {len(records)} students, {counts['graded']} written answers "
+              f"graded, {counts['pending']} still pending; gradebook {args.out / 'gradebook.csv'}", file=sys.stderr)
+        return 0
 
     from .batch import BatchError, grade_folder
     from .collect import CollectError

@@ -476,6 +476,7 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
             time.monotonic() - started
     scores = score(nb, course, notebook, student)
     seconds = time.monotonic() - started
+    from .manual import apply_grades, read_grades
     rows = []
     for entry in _entries(notebook):
         auto, maximum = scores.get(entry.grade_id, (None, 0.0))
@@ -489,6 +490,8 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
             message = _test_message(nb, entry.grade_id)
             rows.append(_row(entry, earned=earned, outcome="failed", message=message, feedback=message + note,
                              seconds=seconds))
+    with course.lock:  # grades people already gave in formgrader survive a regrade
+        apply_grades(rows, student, read_grades(course.root / "gradebook.db", student=student))
     return rows, "", seconds
 
 
