@@ -22,7 +22,8 @@ def _add_run_options(parser):
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden cases (default: drawn once per OUT, stored in OUT/.grading-seed)")
     parser.add_argument("--only", default=None,
-                        help="comma-separated questions, checks or functions to run (e.g. conv_block,metrics)")
+                        help="comma-separated questions, checks or functions to run (e.g. conv_block,metrics); "
+                             "'notebooks' selects the notebooks' cells (graded by default only without --only)")
     parser.add_argument("--skip-training", action="store_true", help="leave out the training checks (slow)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per check (default 120)")
     parser.add_argument("--training-timeout", type=float, default=900.0,
@@ -39,6 +40,8 @@ def _add_run_options(parser):
                         help="grade the .py files only (the notebooks are graded unless --only is given)")
     parser.add_argument("--notebook-budget", type=float, default=180.0,
                         help="wall-clock seconds per notebook, kernel start included (default 180)")
+    parser.add_argument("--notebook-cell-timeout", type=int, default=90,
+                        help="seconds per notebook cell before the kernel is interrupted (default 90)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
@@ -55,7 +58,8 @@ def _options(args, **extra):
 
     return Options(seed=args.seed, jobs=args.jobs, only=args.only, skip_training=args.skip_training,
                    check_timeout=args.timeout, training_timeout=args.training_timeout,
-                   notebooks=not args.no_notebooks, notebook_budget=args.notebook_budget, **extra)
+                   notebooks=not args.no_notebooks, notebook_budget=args.notebook_budget,
+                   notebook_cell_timeout=args.notebook_cell_timeout, **extra)
 
 
 def main(argv=None):

@@ -26,12 +26,14 @@ from queue import Queue
 
 from . import report
 from .collect import collect
-from .plan import build_plan, compute_expected, grader_version
+from .plan import Plan, build_plan, compute_expected, grader_version, seed_fingerprint
 from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
 from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
 from .untrusted import clean_text
 
+NOTEBOOKS_TOKEN = "notebooks"
+"""The ``--only`` token that selects the notebooks' cells."""
 SEED_FILE = ".grading-seed"
 RUN_FILE = "run.json"
 """What a run graded and how (``OUT/run.json``): the summary's header is built from it, and
@@ -57,6 +59,7 @@ class Options:
     shard: tuple = None
     notebooks: bool = True
     notebook_budget: float = 180.0
+    notebook_cell_timeout: int = 90
 
 
 def grading_seed(out, override=None):
@@ -266,14 +269,23 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         version = grader_version()
         settings = resolve_settings(settings, no_sandbox=no_sandbox)
         settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
-        plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
-                          check_timeout=options.check_timeout, training_timeout=options.training_timeout)
+        # "notebooks" in --only selects the notebooks; its other tokens select .py checks. Without
+        # --only both are graded; with an --only that does not name them, the notebooks are not.
+        tokens = [t.strip() for t in (options.only or "").split(",") if t.strip()]
+        python_only = ",".join(t for t in tokens if t != NOTEBOOKS_TOKEN) or None
+        if tokens and python_only is None:
+            plan = Plan([], selection=f"only={options.only}", seed_fingerprint=seed_fingerprint(seed))
+        else:
+            plan = build_plan(seed, only=python_only, skip_training=options.skip_training,
+                              check_timeout=options.check_timeout, training_timeout=options.training_timeout)
         course = None
-        if options.notebooks and not options.only:  # --only names .py checks: the notebooks are not among them
+        if options.notebooks and (not tokens or NOTEBOOKS_TOKEN in tokens):
             from .notebooks import COURSE_FOLDER, NotebookOptions, prepare_course
 
-            course = prepare_course(out / COURSE_FOLDER, options=NotebookOptions(budget=options.notebook_budget))
-        selection = plan.selection + (f"; notebooks ({options.notebook_budget:g} s each)" if course else "")
+            course = prepare_course(out / COURSE_FOLDER, options=NotebookOptions(budget=options.notebook_budget,
+                                                                   cell_timeout=options.notebook_cell_timeout))
+        selection = plan.selection + (f"; notebooks ({options.notebook_budget:g} s each, "
+                                      f"{options.notebook_cell_timeout} s per cell)" if course else "")
         keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=selection,
                                            sandboxed=settings.sandboxed) for s in submissions}
         todo = [s for s in submissions if options.force
