@@ -137,12 +137,12 @@ def merge_manual(db_path, out):
     from .batch import RUN_FILE, finish_batch
 
     out = Path(out)
+    grades = read_grades(db_path)
     try:
         run = json.loads((out / RUN_FILE).read_text())
     except (OSError, ValueError):
         raise ManualError(f"{out}: not a grading output folder (no readable {RUN_FILE}); give the --out of "
                           "make grade") from None
-    grades = read_grades(db_path)
     counts = {"graded": 0, "pending": 0, "changed": 0}
     for folder in run["students"]:
         record = report.read_record(out, folder)
