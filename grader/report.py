@@ -215,7 +215,7 @@ def _question_columns(records):
 
 def _question_cell(record, question):
     """A question's points, or ``pending`` (nothing graded yet), or ``4 (+3 pending)``: a missing grade is never 0."""
-    rows = [r for r in record["checks"] if r["question"] == question]
+    rows = [r for r in record.get("checks", []) if r["question"] == question]
     pending = sum(r["points"] for r in rows if r.get("pending"))
     earned = fmt(record["questions"].get(question, 0.0))
     if not pending:
@@ -230,7 +230,7 @@ def gradebook_csv(records):
     there when the notebooks were graded; ``total`` counts graded points only.
     """
     columns = _question_columns(records)
-    with_pending = any(row.get("manual") for r in records for row in r["checks"])
+    with_pending = any(row.get("manual") for r in records for row in r.get("checks", []))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", *columns, "total", "max_total", *(["pending_points"] if with_pending else []),
