@@ -400,7 +400,11 @@ def execute(nb, submission, course, settings, slot, log, notebook):
         worker.stop()
         path.unlink(missing_ok=True)
     if "error" in reply:
-        raise WorkerFailure("crash", f"{notebook}.ipynb could not be run: {clean_text(reply.get('error'), 500)}")
+        error = clean_text(reply.get("error"), 500)
+        if error.startswith("CellTimeoutError"):  # nbclient gives up on a cell that ignores the interrupt
+            raise Deadline(f"a cell of {notebook}.ipynb ran longer than {course.options.cell_timeout} s and did not "
+                           "stop when interrupted (an endless loop?); the notebook was stopped there")
+        raise WorkerFailure("crash", f"{notebook}.ipynb could not be run: {error}")
     return reply.get("cells")
 
 
