@@ -33,6 +33,8 @@ from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, pub
 from .untrusted import clean_text
 
 NOTEBOOKS_TOKEN = "notebooks"
+NOTEBOOKS_TOKEN_COURSE = "nbgrader"
+"""``OUT/nbgrader``: the course folder (:data:`grader.notebooks.COURSE_FOLDER`, not imported here: nbgrader is heavy)."""
 """The ``--only`` token that selects the notebooks' cells."""
 SEED_FILE = ".grading-seed"
 RUN_FILE = "run.json"
@@ -131,6 +133,9 @@ def summary_header(run, count):
     return [f"{count} students graded from {run['submissions']}",
             f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
             f"grader version {run['grader_version']}; sandbox: {sandbox}",
+            "notebooks: autograded cells run in the sandbox; written answers graded in formgrader "
+            f"({NOTEBOOKS_TOKEN_COURSE}/), merged with `python -m grader merge-manual`"
+            if run.get("notebooks") else "notebooks: not graded in this run",
             "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
             "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
 

@@ -268,7 +268,9 @@ def summary_md(records, *, skipped=(), header=()):
         earned = [r["questions"].get(question, 0.0) for r in records]
         possible = sum(row["points"] for row in records[0]["checks"] if row["question"] == question)
         full = sum(e >= possible - 1e-9 for e in earned)
-        lines.append(f"| {rubric.questions[question]} | {fmt(statistics.mean(earned))} | {fmt(possible)} | "
+        waiting = sum(any(row.get("pending") for row in r["checks"] if row["question"] == question) for r in records)
+        pending = f" ({waiting} students with answers pending)" if waiting else ""
+        lines.append(f"| {rubric.questions[question]}{pending} | {fmt(statistics.mean(earned))} | {fmt(possible)} | "
                      f"{full}/{n} ({100 * full / n:.0f}%) |")
     totals = [r["total"] for r in records]
     maximum = max(r["max_total"] for r in records)
