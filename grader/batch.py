@@ -33,7 +33,7 @@ from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, pub
 from .untrusted import clean_text
 
 NOTEBOOKS_TOKEN = "notebooks"
-NOTEBOOKS_TOKEN_COURSE = "nbgrader"
+NBGRADER_FOLDER = "nbgrader"
 """``OUT/nbgrader``: the course folder (:data:`grader.notebooks.COURSE_FOLDER`, not imported here: nbgrader is heavy)."""
 """The ``--only`` token that selects the notebooks' cells."""
 SEED_FILE = ".grading-seed"
@@ -134,7 +134,7 @@ def summary_header(run, count):
             f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
             f"grader version {run['grader_version']}; sandbox: {sandbox}",
             "notebooks: autograded cells run in the sandbox; written answers graded in formgrader "
-            f"({NOTEBOOKS_TOKEN_COURSE}/), merged with `python -m grader merge-manual`"
+            f"({NBGRADER_FOLDER}/), merged with `python -m grader merge-manual`"
             if run.get("notebooks") else "notebooks: not graded in this run",
             "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
             "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]

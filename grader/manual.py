@@ -20,6 +20,8 @@ as 0: it cannot tell pending from zero, so only the gradebook database is
 accepted.
 """
 
+import os
+import sys
 from pathlib import Path
 
 from saltlab.authoring.notebooks import ASSIGNMENT_NAME
@@ -64,6 +66,11 @@ def read_grades(db_path, *, student=None):
     if db_path.suffix.lower() == ".csv":
         raise ManualError(f"{db_path}: nbgrader's CSV export has one score per assignment and counts an ungraded "
                           "answer as 0; give the gradebook.db itself (OUT/nbgrader/gradebook.db)")
+    # nbgrader runs `alembic` (its migrations) as a program when it opens a gradebook of another
+    # version: it must be found next to this interpreter even when the venv is not activated.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     grades = {}
     try:
         with Gradebook(f"sqlite:///{db_path.resolve()}") as gradebook:

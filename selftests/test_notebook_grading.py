@@ -223,7 +223,12 @@ def test_course_folder_is_ready_for_formgrader(batch):
 
 def _gradebook_with_manual_grades(path):
     """A gradebook made with nbgrader's own API, as formgrader leaves it: some answers graded, some not."""
+    import os
+
     from nbgrader.api import Gradebook
+
+    # A new gradebook runs nbgrader's `alembic` program: it lives next to this interpreter.
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
     with Gradebook(f"sqlite:///{path}") as gradebook:
         gradebook.add_assignment("salt")
@@ -245,7 +250,7 @@ def _gradebook_with_manual_grades(path):
 
         give("reference", "answer_q1", "2_questions", 3, "clear \x1b[31mand right\n=SUM(A1)")
         give("reference", "answer_q2", "2_questions", 1.5, "half of it")
-        give("reference", "test_clean_up", "2_questions", 1, "override")
+        give("reference", "test_clean_up", "2_questions", 1)  # an override of the autograder (no comment: a test cell has none)
         gradebook.db.commit()
 
 
