@@ -484,7 +484,10 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
     rows = []
     for entry in _entries(notebook):
         auto, maximum = scores.get(entry.grade_id, (None, 0.0))
-        if entry.manual:
+        if entry.manual and auto is not None:  # nbgrader's rule: an answer cell left as released scores 0
+            rows.append(_row(entry, earned=0.0, outcome="graded", seconds=seconds,
+                             feedback="no answer: the cell is as it was released" + note))
+        elif entry.manual:
             rows.append(_row(entry, earned=0.0, outcome="pending", pending=True,
                              feedback="awaiting grading by hand" + note, seconds=seconds))
         elif auto is not None and maximum and auto >= maximum:

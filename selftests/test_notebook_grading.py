@@ -152,6 +152,8 @@ def test_stubs_earn_nothing_and_fail_with_not_implemented(batch):
     for key in AUTO:
         assert not graded[key]["passed"] and graded[key]["earned"] == 0
         assert "NotImplementedError" in graded[key]["feedback"], graded[key]["feedback"]
+    for key in MANUAL:  # answer cells left as released: nbgrader scores them 0, nobody has to read them
+        assert graded[key]["outcome"] == "graded" and not graded[key]["pending"] and "no answer" in graded[key]["feedback"]
     assert "NotImplementedError" in (out / "stubs" / "feedback.md").read_text()
 
 
@@ -270,7 +272,7 @@ def test_merge_manual_brings_points_and_comments_back(batch, tmp_path):
     assert book["reference"]["written"] == "4.5 (+7 pending)" and book["reference"]["pending_points"] == "7"
     assert float(book["reference"]["notebook_cells"]) == AUTO_POINTS - 1  # the override
     assert float(book["reference"]["total"]) == float(before["reference"]["total"]) + 4.5 - 1
-    assert book["stubs"]["written"] == "pending"  # nobody graded it: pending, never 0
+    assert book["stubs"]["written"] == "0" and book["stubs"]["pending_points"] == "0"  # unanswered: nbgrader's 0
     assert book["invalid"]["written"] == "0" and book["invalid"]["pending_points"] == "0"  # nothing to grade
     feedback = (merged / "reference" / "feedback.md").read_text()
     assert "clear and right" in feedback and "\x1b" not in feedback and "pending (-/3) answer_q3" in feedback
