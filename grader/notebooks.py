@@ -30,6 +30,14 @@ The course folder ``OUT/nbgrader/`` (``source/``, ``release/``,
 ready for ``nbgrader formgrader``, where people grade the written answers;
 :mod:`grader.manual` brings those grades back.
 
+Written answers: an answer cell left as released scores 0 (nbgrader's own
+rule, from its checksum); any other is *pending* until a person grades it.
+
+Outputs kept are text only (streams, errors, ``text/plain``): no HTML,
+script or image a student's code produced reaches formgrader's pages. The
+student's own markdown cells (their answers) are shown there as nbgrader
+shows them.
+
 What a test cell's outcome can be trusted for: the test runs in the same
 kernel as the student's code (nbgrader's model), so a student who patches
 ``assert`` helpers from their own cells can make a notebook test pass. The
