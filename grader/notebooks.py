@@ -61,7 +61,7 @@ from saltlab.paths import SOLUTIONS_DIR
 
 from .collect import NOTEBOOK_FILES
 from .notebook_worker import GRADING_DATA
-from .sandbox import SUBMISSION_MOUNT
+from .sandbox import SUBMISSION_MOUNT, reclaim
 from .untrusted import clean_text
 from .worker_process import Deadline, Worker, WorkerFailure
 
@@ -268,13 +268,15 @@ def changed_cells(nb, released):
     return changed, [g for g in released if g not in found]
 
 
-def sanitize(text, course, notebook, student):
+def sanitize(text, course, notebook, student, *, impl=SUBMISSION_MOUNT):
     """The student's notebook through nbgrader's sanitizing chain, the grading parameters set.
 
     Parameters
     ----------
     text : bytes
         The notebook file as handed in.
+    impl : str, optional
+        The submission's folder as the sandboxed kernel sees it (``IMPL``).
 
     Returns
     -------
@@ -317,7 +319,7 @@ def sanitize(text, course, notebook, student):
     except Exception as error:
         raise NotebookInvalid(f"{name}: nbgrader cannot grade it ({type(error).__name__}: "
                               f"{clean_text(str(error), 300)}); check that no graded cell was duplicated") from None
-    _set_parameters(nb)
+    _set_parameters(nb, impl)
     return nb, changed, deleted
 
 
@@ -393,6 +395,7 @@ def execute(nb, submission, course, settings, slot, log, notebook):
     budget = course.options.budget
     name = f"{PREPARED_PREFIX}{notebook}.ipynb"
     path = Path(submission.staged) / name
+    reclaim(submission.staged)  # the last worker left the folder read-only (hand_over): the grader writes here
     nbformat.write(nb, str(path))
     inside = f"{SUBMISSION_MOUNT}/{name}" if settings.sandboxed else str(path)
     worker = Worker(submission.staged, settings, slot, log, module="grader.notebook_worker", arguments=[inside])
@@ -406,6 +409,7 @@ def execute(nb, submission, course, settings, slot, log, notebook):
                        "training at grading time: set nothing but the parameters cell's values)") from None
     finally:
         worker.stop()
+        reclaim(submission.staged)
         path.unlink(missing_ok=True)
     if "error" in reply:
         error = clean_text(reply.get("error"), 500)
@@ -471,7 +475,9 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
         return _failed_notebook(notebook, status, problem), status, 0.0
     student = submission.folder_name
     try:
-        nb, changed, deleted = sanitize((Path(submission.staged) / name).read_bytes(), course, notebook, student)
+        impl = SUBMISSION_MOUNT if settings.sandboxed else str(submission.staged)
+        nb, changed, deleted = sanitize((Path(submission.staged) / name).read_bytes(), course, notebook, student,
+                                        impl=impl)
     except NotebookInvalid as error:
         return _failed_notebook(notebook, "notebook invalid", str(error)), "notebook invalid", 0.0
     note = ""
