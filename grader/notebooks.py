@@ -52,6 +52,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -432,7 +433,9 @@ def score(nb, course, notebook, student):
 
     resources = course.resources(notebook, student)
     with course.lock:
-        with Gradebook(course.db_url) as gradebook:
+        with Gradebook(course.db_url) as gradebook, warnings.catch_warnings():
+            # nbgrader's own session handling warns (SQLAlchemy SAWarning) on a first submission; harmless.
+            warnings.simplefilter("ignore")
             gradebook.update_or_create_student(student)
             gradebook.update_or_create_submission(ASSIGNMENT_NAME, student)
         for preprocessor in (LimitOutput(), SaveAutoGrades(), CheckCellMetadata()):
