@@ -16,6 +16,11 @@ One concept per module, in the order a grading run goes through them:
 - :mod:`grader.worker_process`: start, ask, time out and kill one worker.
 - :mod:`grader.untrusted`: the one cleaner of every string a student controls.
 - :mod:`grader.grading`: grade one submission through its worker; verdicts here.
+- :mod:`grader.notebooks`: the notebooks' nbgrader cells, prepared and scored here with
+  nbgrader's preprocessors, executed in the sandbox by :mod:`grader.notebook_worker`;
+  the nbgrader course folder formgrader opens.
+- :mod:`grader.manual`: ``merge-manual``, formgrader's grades of the written answers back
+  into the records and the gradebook.
 - :mod:`grader.report`: results.json, feedback.md, gradebook.csv, summary.md.
 - :mod:`grader.batch`: the whole folder, in parallel, resumable.
 - :mod:`grader.bench`: ``make bench-grade``.

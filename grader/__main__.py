@@ -1,10 +1,11 @@
-"""Command line of the grader: ``python -m grader {grade,bench}``.
+"""Command line of the grader: ``python -m grader {grade,merge,merge-manual,bench,gradescope-run}``.
 
 Examples
 --------
 ``python -m grader grade submissions/ --out out/grades`` (``make grade``)
 ``python -m grader grade submissions/ --out /tmp/g --only conv_block,metrics --seed 1``
 ``python -m grader bench --out out/bench/grading.json --copies 2`` (``make bench-grade``)
+``python -m grader merge-manual out/grades/nbgrader/gradebook.db --out out/grades`` (after formgrader)
 """
 
 import argparse
@@ -21,7 +22,8 @@ def _add_run_options(parser):
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden cases (default: drawn once per OUT, stored in OUT/.grading-seed)")
     parser.add_argument("--only", default=None,
-                        help="comma-separated questions, checks or functions to run (e.g. conv_block,metrics)")
+                        help="comma-separated questions, checks or functions to run (e.g. conv_block,metrics); "
+                             "'notebooks' selects the notebooks' cells (graded by default only without --only)")
     parser.add_argument("--skip-training", action="store_true", help="leave out the training checks (slow)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per check (default 120)")
     parser.add_argument("--training-timeout", type=float, default=900.0,
@@ -34,6 +36,12 @@ def _add_run_options(parser):
                         help="memory of all a worker's processes together, where cgroups allow (default 6)")
     parser.add_argument("--budget", type=float, default=600.0,
                         help="wall-clock seconds for one whole submission, every check included (default 600)")
+    parser.add_argument("--no-notebooks", action="store_true",
+                        help="grade the .py files only (the notebooks are graded unless --only is given)")
+    parser.add_argument("--notebook-budget", type=float, default=180.0,
+                        help="wall-clock seconds per notebook, kernel start included (default 180)")
+    parser.add_argument("--notebook-cell-timeout", type=int, default=90,
+                        help="seconds per notebook cell before the kernel is interrupted (default 90)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
@@ -49,7 +57,9 @@ def _options(args, **extra):
     from .batch import Options
 
     return Options(seed=args.seed, jobs=args.jobs, only=args.only, skip_training=args.skip_training,
-                   check_timeout=args.timeout, training_timeout=args.training_timeout, **extra)
+                   check_timeout=args.timeout, training_timeout=args.training_timeout,
+                   notebooks=not args.no_notebooks, notebook_budget=args.notebook_budget,
+                   notebook_cell_timeout=args.notebook_cell_timeout, **extra)
 
 
 def main(argv=None):
@@ -66,6 +76,10 @@ def main(argv=None):
     merge = commands.add_parser("merge", help="join the output folders of shards into one")
     merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of every shard")
     merge.add_argument("--out", type=Path, required=True, help="the merged output folder")
+    manual = commands.add_parser("merge-manual", help="merge the grades given in nbgrader's formgrader into a "
+                                                      "grading output folder")
+    manual.add_argument("gradebook", type=Path, help="the nbgrader gradebook.db (OUT/nbgrader/gradebook.db)")
+    manual.add_argument("--out", type=Path, required=True, help="the grading output folder (make grade's OUT)")
     bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
     bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
@@ -78,6 +92,17 @@ def main(argv=None):
         from .gradescope import run
 
         return run(args.root)
+    if args.command == "merge-manual":
+        from .manual import ManualError, merge_manual
+
+        try:
+            records, counts = merge_manual(args.gradebook, args.out)
+        except ManualError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"merged {args.gradebook} into {args.out}: {len(records)} students, {counts['graded']} written answers "
+              f"graded, {counts['pending']} still pending; gradebook {args.out / 'gradebook.csv'}", file=sys.stderr)
+        return 0
 
     from .batch import BatchError, grade_folder
     from .collect import CollectError

@@ -26,12 +26,16 @@ from queue import Queue
 
 from . import report
 from .collect import collect
-from .plan import build_plan, compute_expected, grader_version
+from .plan import Plan, build_plan, compute_expected, grader_version, seed_fingerprint
 from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
 from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
 from .untrusted import clean_text
 
+NOTEBOOKS_TOKEN = "notebooks"
+NBGRADER_FOLDER = "nbgrader"
+"""``OUT/nbgrader``: the course folder (:data:`grader.notebooks.COURSE_FOLDER`, not imported here: nbgrader is heavy)."""
+"""The ``--only`` token that selects the notebooks' cells."""
 SEED_FILE = ".grading-seed"
 RUN_FILE = "run.json"
 """What a run graded and how (``OUT/run.json``): the summary's header is built from it, and
@@ -55,6 +59,9 @@ class Options:
     training_timeout: float = 900.0
     progress: bool = True
     shard: tuple = None
+    notebooks: bool = True
+    notebook_budget: float = 180.0
+    notebook_cell_timeout: int = 90
 
 
 def grading_seed(out, override=None):
@@ -126,6 +133,9 @@ def summary_header(run, count):
     return [f"{count} students graded from {run['submissions']}",
             f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
             f"grader version {run['grader_version']}; sandbox: {sandbox}",
+            "notebooks: autograded cells run in the sandbox; written answers graded in formgrader "
+            f"({NBGRADER_FOLDER}/), merged with `python -m grader merge-manual`"
+            if run.get("notebooks") else "notebooks: not graded in this run",
             "students may be given `<student>/results.json` and `feedback.md`; `grade.json` and "
             "`worker.log` are the instructor's (they name hidden cases and hold the student's output)"]
 
@@ -181,7 +191,7 @@ def _clock(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
+def _grade_one(submission, plan, settings, slots, out, key, version, cancel, course=None):
     """Grade one student and write its files; None if the run was interrupted meanwhile."""
     slot = slots.get()
     try:
@@ -196,13 +206,13 @@ def _grade_one(submission, plan, settings, slots, out, key, version, cancel):
             return record
 
         try:
-            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel,
+            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel, course=course,
                                            log_path=Path(out) / submission.folder_name / "worker.log"))
         except Cancelled:
             return None
         except Exception as error:  # a grader bug must not cost the rest of the batch
             traceback.print_exc()
-            return finish(grade_submission(_broken(submission, error), plan, settings))
+            return finish(grade_submission(_broken(submission, error), plan, settings, course=course))
     finally:
         slots.put(slot)
 
@@ -264,9 +274,24 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         version = grader_version()
         settings = resolve_settings(settings, no_sandbox=no_sandbox)
         settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
-        plan = build_plan(seed, only=options.only, skip_training=options.skip_training,
-                          check_timeout=options.check_timeout, training_timeout=options.training_timeout)
-        keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=plan.selection,
+        # "notebooks" in --only selects the notebooks; its other tokens select .py checks. Without
+        # --only both are graded; with an --only that does not name them, the notebooks are not.
+        tokens = [t.strip() for t in (options.only or "").split(",") if t.strip()]
+        python_only = ",".join(t for t in tokens if t != NOTEBOOKS_TOKEN) or None
+        if tokens and python_only is None:
+            plan = Plan([], selection=f"only={options.only}", seed_fingerprint=seed_fingerprint(seed))
+        else:
+            plan = build_plan(seed, only=python_only, skip_training=options.skip_training,
+                              check_timeout=options.check_timeout, training_timeout=options.training_timeout)
+        course = None
+        if options.notebooks and (not tokens or NOTEBOOKS_TOKEN in tokens):
+            from .notebooks import COURSE_FOLDER, NotebookOptions, prepare_course
+
+            course = prepare_course(out / COURSE_FOLDER, options=NotebookOptions(budget=options.notebook_budget,
+                                                                   cell_timeout=options.notebook_cell_timeout))
+        selection = plan.selection + (f"; notebooks ({options.notebook_budget:g} s each, "
+                                      f"{options.notebook_cell_timeout} s per cell)" if course else "")
+        keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=selection,
                                            sandboxed=settings.sandboxed) for s in submissions}
         todo = [s for s in submissions if options.force
                 or (report.read_record(out, s.folder_name) or {}).get("key") != keys[s.folder_name]]
@@ -284,8 +309,8 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
             slots.put(slot)
         cancel = threading.Event()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel)
-                       for s in todo]
+            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel,
+                                   course) for s in todo]
             try:
                 for future in as_completed(futures):
                     progress.update(future.result())
@@ -299,7 +324,8 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         run = {"submissions": str(submissions_dir), "selection": plan.selection, "checks": len(plan.checks),
                "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
                "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
-               "students": sorted(s.folder_name for s in submissions), "skipped": skipped}
+               "students": sorted(s.folder_name for s in submissions), "skipped": skipped,
+               "notebooks": course is not None}
         report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
         records, summary = finish_batch(out, run, skipped)
         return records, summary

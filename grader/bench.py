@@ -113,7 +113,10 @@ def run_bench(out_json, *, copies=2, options=Options(), settings=None, no_sandbo
         print(f"in-process: {in_process_seconds:.1f} s for {len(plan.checks)} checks; now grading {copies} "
               f"copies of the reference with the grader ({options.jobs} at a time)...", file=sys.stderr)
         start = time.perf_counter()
-        records, _summary = grade_folder(submissions, work / "out", options, settings, no_sandbox=no_sandbox)
+        # The .py part against the same checks in-process; the notebooks' time is in each grade.json
+        # (timing.notebook_seconds) and in README.
+        records, _summary = grade_folder(submissions, work / "out", replace(options, notebooks=False), settings,
+                                         no_sandbox=no_sandbox)
         wall = time.perf_counter() - start
         if any(r["total"] != r["max_total"] for r in records):
             raise RuntimeError("a copy of the reference lost points under the grader; see " + str(work / "out"))

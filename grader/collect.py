@@ -49,6 +49,10 @@ MAX_SOURCE_BYTES = 256 * 2**10
 and compiling crafted source takes time quadratic in its size."""
 MAX_MODULES = 16
 """``.py`` files staged from the graded folder (the three graded ones and helpers)."""
+NOTEBOOK_FILES = ("1_data_and_unet.ipynb", "2_questions.ipynb")
+"""The graded notebooks, staged beside the ``.py`` files when present (graded by :mod:`grader.notebooks`)."""
+MAX_NOTEBOOK_BYTES = 16 * 2**20
+"""A notebook larger than this is not graded (an honest one with its plots is 1 to 3 MB)."""
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")
 """Names Python can import; others are never staged."""
 MAX_ID_CHARACTERS = 120
@@ -103,6 +107,8 @@ class Submission:
         Things worth knowing that did not stop grading (ignored symlinks...).
     content_hash : str
         Hash of the staged files (or of the problem): unchanged means skip.
+    notebooks : dict of str to str
+        Per graded notebook name, ``""`` when staged, else why not (missing, too large).
     """
 
     student_id: str
@@ -113,6 +119,7 @@ class Submission:
     message: str = ""
     notes: list = field(default_factory=list)
     content_hash: str = ""
+    notebooks: dict = field(default_factory=dict)
 
 
 def printable(name, limit=MAX_ID_CHARACTERS):
@@ -440,6 +447,33 @@ def stage(submission, root, folder, listing, staging):
         submission.problem, submission.message = "syntax error", "; ".join(problems)
 
 
+def stage_notebooks(submission, root, folder, candidates):
+    """Copy the graded notebooks next to the staged ``.py`` files; note in ``submission.notebooks`` what is missing.
+
+    A notebook is looked for in the graded folder first, then in the other
+    candidate folders (a student may keep them at the top of the zip). Only
+    regular files of at most :data:`MAX_NOTEBOOK_BYTES` are copied; their
+    bytes join the content hash, so a changed notebook is graded again.
+    Nothing here parses them: :mod:`grader.notebooks` does, with limits.
+    """
+    digest = hashlib.sha256(submission.content_hash.encode())
+    for name in NOTEBOOK_FILES:
+        where = [folder] + [f for f in candidates if f != folder]
+        found = next((f for f in where if name in candidates[f].files), None)
+        if found is None:
+            submission.notebooks[name] = f"missing: no {name} in the submission"
+            continue
+        data = _read_regular(root / found / name, MAX_NOTEBOOK_BYTES)
+        if data is None:
+            submission.notebooks[name] = f"{name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; not graded"
+            continue
+        (submission.staged / name).write_bytes(data)
+        (submission.staged / name).chmod(0o600)
+        digest.update(name.encode() + b"\0" + data + b"\0")
+        submission.notebooks[name] = ""
+    submission.content_hash = digest.hexdigest()
+
+
 def _mark(submission, problem, message):
     submission.problem, submission.message = problem, message
     submission.content_hash = hashlib.sha256(f"{problem}\0{message}".encode("utf-8", "replace")).hexdigest()
@@ -602,6 +636,7 @@ def _prepare(submission, entry, staging):
                          f"missing {', '.join(missing)}{where}; a submission holds assignment/ with "
                          f"{', '.join(GRADED_FILES)}")
         stage(submission, root, folder, candidates[folder], staging)
+        stage_notebooks(submission, root, folder, candidates)
     except RefusedError as error:
         return _mark(submission, error.problem, str(error))
     return submission

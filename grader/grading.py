@@ -21,7 +21,8 @@ from .untrusted import clean_text
 from .worker_process import CappedLog, Deadline, OverBudget, Worker, WorkerFailure
 
 STATUS_ORDER = ("grader error", "bad archive", "bad folder", "link", "missing files", "syntax error",
-                "import error", "timeout", "memory", "crash", "budget")
+                "import error", "timeout", "memory", "crash", "budget", "notebook missing", "notebook invalid",
+                "notebook timeout", "notebook crash")
 """Row statuses, most fundamental first; a row lists every one that happened."""
 
 
@@ -140,7 +141,7 @@ AFTER_HIDDEN = ("the process running your code had to be restarted after a hidde
 restart and spell it into its error message."""
 
 
-def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None):
+def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None, course=None):
     """Run every planned check on one submission and judge it.
 
     Parameters
@@ -155,6 +156,9 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
         Where the worker's output goes (capped).
     cancel : threading.Event, optional
         Set when the run is interrupted.
+    course : grader.notebooks.Course, optional
+        Grade the notebooks too (after the ``.py`` checks, in fresh sandboxed
+        processes with their own budget): their rows follow the checks'.
 
     Returns
     -------
@@ -177,6 +181,10 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
     if submission.problem:
         problems.append(submission.problem)
         _fail_all(plan, rows, submission.problem, submission.message)
+        if course is not None:
+            from .notebooks import rows_not_run
+
+            rows += rows_not_run(submission.problem, submission.message)
     else:
         log = CappedLog(log_path, settings.log_bytes)
         worker, restarts, hidden_sent = None, 0, False
@@ -225,6 +233,19 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                     worker.stop()
                     peaks.append(worker.peak_memory_bytes)
                     worker, restarts = None, restarts + 1
+            if course is not None:
+                if worker is not None:  # its memory is the notebooks' now
+                    worker.stop()
+                    peaks.append(worker.peak_memory_bytes)
+                    worker = None
+                from .notebooks import grade_all
+
+                notebook_rows, notebook_problems, timing["notebook_seconds"] = grade_all(
+                    submission, course, settings, slot=slot, log=log, cancel=cancel)
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(submission.student_id)
+                rows += notebook_rows
+                problems += notebook_problems
         finally:
             if worker is not None:
                 worker.stop()

@@ -184,12 +184,14 @@ def grader_version():
     """A hash of everything that decides a grade.
 
     The grader, the whole ``saltlab`` package (checks, model builder, data,
-    training), the rubric and the reference solution. A submission graded
+    training), the rubric and the reference solution (its notebooks too: their
+    test cells are the ones graded). A submission graded
     under another version is graded again.
     """
     digest = hashlib.sha256()
     files = sorted([*REPO_ROOT.joinpath("grader").glob("*.py"), *REPO_ROOT.joinpath("saltlab").rglob("*.py"),
-                    RUBRIC_PATH, *REPO_ROOT.joinpath("solutions").glob("*.py")])
+                    RUBRIC_PATH, *REPO_ROOT.joinpath("solutions").glob("*.py"),
+                    *REPO_ROOT.joinpath("solutions").glob("*.ipynb")])
     for path in files:
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

@@ -49,6 +49,8 @@ def score(record):
     for row in record["checks"]:
         questions[row["question"]] += row["earned"]
     record["questions"] = {q: round(v, 4) for q, v in questions.items()}
+    # Written answers not graded yet earn nothing so far, and are counted apart: never shown as a zero.
+    record["pending_points"] = round(sum(r["points"] for r in record["checks"] if r.get("pending")), 4)
     record["total"] = round(sum(r["earned"] for r in record["checks"]), 4)
     record["max_total"] = round(sum(r["points"] for r in record["checks"]), 4)
     return record
@@ -92,23 +94,30 @@ def results_json(record):
     for row in record["checks"]:
         position = questions.index(row["question"]) + 1
         counters[position] = counters.get(position, 0) + 1
-        if row["passed"]:
+        if row.get("pending"):
+            output = f"awaiting grading by hand: {row['description']}"
+        elif row["passed"]:
             output = f"passed: {row['description']}"
         else:
             output = f"failed: {row['description']}\n\n{markdown_block(row['feedback'])}"
-        tests.append({"name": _test_name(row, rubric.questions[row["question"]]),
-                      "number": f"{position}.{counters[position]}",
-                      "score": round(row["earned"], 4), "max_score": round(row["points"], 4),
-                      "status": "passed" if row["passed"] else "failed",
-                      "output": output, "output_format": "md",
-                      "visibility": "after_published" if row["hidden"] else "visible",
-                      "tags": [row["question"]]})
+        test = {"name": _test_name(row, rubric.questions[row["question"]]),
+                "number": f"{position}.{counters[position]}",
+                "score": round(row["earned"], 4), "max_score": round(row["points"], 4),
+                "status": "passed" if row["passed"] else "failed",
+                "output": output, "output_format": "md",
+                "visibility": "after_published" if row["hidden"] else "visible",
+                "tags": [row["question"]]}
+        if row.get("pending"):  # no score and no status: Gradescope shows it ungraded, not failed
+            del test["score"], test["status"]
+        tests.append(test)
     public = [row for row in record["checks"] if not row["hidden"]]
     hidden_points = sum(row["points"] for row in record["checks"] if row["hidden"])
     lines = [f"Public checks: **{fmt(sum(r['earned'] for r in public))} / {fmt(sum(r['points'] for r in public))}** "
              "points."]
     if hidden_points:
         lines.append(f"Hidden checks ({fmt(hidden_points)} points) are shown when grades are published.")
+    if record.get("pending_points"):
+        lines.append(f"Written answers ({fmt(record['pending_points'])} points) await grading by hand.")
     shown = visible_problems(record)
     for problem in shown:
         lines.append(f"Status **{problem}**: {STATUS_ADVICE[problem]}")
@@ -139,14 +148,21 @@ STATUS_ADVICE = {
     "memory": "Some of your code ran out of memory; the checks it was running failed.",
     "crash": "The process running your code died during some checks (os._exit, a crash); those checks failed.",
     "budget": "Your submission used its whole time budget; the checks not run by then failed.",
+    "notebook missing": "A graded notebook was not in your submission: its cells earned no points.",
+    "notebook invalid": "A graded notebook could not be read as a notebook of this assignment: its cells earned no "
+                        "points.",
+    "notebook timeout": "A notebook did not finish within its time budget: its cells earned no points.",
+    "notebook crash": "The process running a notebook died or could not run it: its cells earned no points.",
 }
 
 
 def feedback_md(record):
     """The student's ``feedback.md``: per question, each check's result and what to do."""
     rubric = load_rubric()
+    pending = record.get("pending_points", 0)
+    later = f" ({fmt(pending)} points of written answers await grading by hand)" if pending else ""
     lines = [f"# Feedback for {markdown_inline(record['student_id'])}", "",
-             f"**Total: {fmt(record['total'])} / {fmt(record['max_total'])} points.**", ""]
+             f"**Total: {fmt(record['total'])} / {fmt(record['max_total'])} points{later}.**", ""]
     for problem in record["problems"]:
         lines.append(f"- Status **{problem}**: {STATUS_ADVICE[problem]}")
     if record["problems"] and record["message"]:
@@ -159,9 +175,13 @@ def feedback_md(record):
         lines += [f"## {rubric.questions[question]}: {fmt(earned)} / {fmt(possible)}", ""]
         for row in rows:
             what = f"hidden cases of {row['check_id']}" if row["hidden"] else f"{row['check_id']}: {row['description']}"
-            mark = "passed" if row["passed"] else "FAILED"
+            if row.get("pending"):
+                lines.append(f"- pending (-/{fmt(row['points'])}) {what}: awaiting grading by hand")
+                continue
+            mark = "passed" if row["passed"] else "graded" if row.get("manual") and row["outcome"] == "graded" \
+                else "FAILED"
             lines.append(f"- {mark} ({fmt(row['earned'])}/{fmt(row['points'])}) {what}")
-            if not row["passed"]:
+            if row["feedback"] and (not row["passed"] or row.get("manual")):
                 lines += ["", markdown_block(row["feedback"], indent="  "), ""]
         lines.append("")
     lines.append("Hidden checks run the same checks as `make test` on inputs you cannot see; "
@@ -193,15 +213,32 @@ def _question_columns(records):
     return [q for q in rubric.questions if q in present]
 
 
+def _question_cell(record, question):
+    """A question's points, or ``pending`` (nothing graded yet), or ``4 (+3 pending)``: a missing grade is never 0."""
+    rows = [r for r in record.get("checks", []) if r["question"] == question]
+    pending = sum(r["points"] for r in rows if r.get("pending"))
+    earned = fmt(record["questions"].get(question, 0.0))
+    if not pending:
+        return earned
+    return "pending" if all(r.get("pending") for r in rows) else f"{earned} (+{fmt(pending)} pending)"
+
+
 def gradebook_csv(records):
-    """``student_id, <question ids>, total, max_total, status``, sorted by student id."""
+    """``student_id, <question ids>, total, max_total, [pending_points,] status``, sorted by student id.
+
+    ``pending_points`` (points of written answers not graded by hand yet) is
+    there when the notebooks were graded; ``total`` counts graded points only.
+    """
     columns = _question_columns(records)
+    with_pending = any(row.get("manual") for r in records for row in r.get("checks", []))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", *columns, "total", "max_total", "status"])
+    writer.writerow(["student_id", *columns, "total", "max_total", *(["pending_points"] if with_pending else []),
+                     "status"])
     for record in sorted(records, key=lambda r: r["student_id"]):
-        writer.writerow([csv_cell(record["student_id"]), *(fmt(record["questions"].get(q, 0.0)) for q in columns),
-                         fmt(record["total"]), fmt(record["max_total"]), record["status"]])
+        pending = [fmt(record.get("pending_points", 0))] if with_pending else []
+        writer.writerow([csv_cell(record["student_id"]), *(_question_cell(record, q) for q in columns),
+                         fmt(record["total"]), fmt(record["max_total"]), *pending, record["status"]])
     return buffer.getvalue()
 
 
@@ -231,7 +268,9 @@ def summary_md(records, *, skipped=(), header=()):
         earned = [r["questions"].get(question, 0.0) for r in records]
         possible = sum(row["points"] for row in records[0]["checks"] if row["question"] == question)
         full = sum(e >= possible - 1e-9 for e in earned)
-        lines.append(f"| {rubric.questions[question]} | {fmt(statistics.mean(earned))} | {fmt(possible)} | "
+        waiting = sum(any(row.get("pending") for row in r["checks"] if row["question"] == question) for r in records)
+        pending = f" ({waiting} students with answers pending)" if waiting else ""
+        lines.append(f"| {rubric.questions[question]}{pending} | {fmt(statistics.mean(earned))} | {fmt(possible)} | "
                      f"{full}/{n} ({100 * full / n:.0f}%) |")
     totals = [r["total"] for r in records]
     maximum = max(r["max_total"] for r in records)

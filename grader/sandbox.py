@@ -43,7 +43,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUBMISSION_MOUNT = "/submission"
-WORKER_FILES = ("grader/__init__.py", "grader/worker.py", "grader/protocol.py")
+WORKER_FILES = ("grader/__init__.py", "grader/worker.py", "grader/protocol.py", "grader/notebook_worker.py")
 """All of ``grader/`` the worker may see: no hidden cases, no reference."""
 
 SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -333,7 +333,8 @@ def worker_environment():
     }
 
 
-def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), keyring_filter=True, public_dir=None):
+def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), keyring_filter=True, public_dir=None,
+                   module="grader.worker", arguments=None):
     """The argv that starts a worker for ``submission`` under ``limits``.
 
     Parameters
@@ -354,24 +355,30 @@ def worker_command(submission, *, limits, slot=0, sandboxed=True, cgroups=(), ke
         (:func:`public_worker_files`): the worker starts there (bound at
         :data:`WORKER_MOUNT` inside bubblewrap), so a worker with its own uid
         needs nothing of the repository.
+    module : str, optional
+        What runs in the cage: ``grader.worker`` (the ``.py`` checks) or
+        ``grader.notebook_worker`` (one notebook).
+    arguments : list of str, optional
+        The module's arguments; default the submission's folder as the worker sees it.
 
     Returns
     -------
     argv : list of str
     cwd : str
     """
-    python = [sys.executable, "-m", "grader.worker"]
+    python = [sys.executable, "-m", module]
     cwd = str(REPO_ROOT)
     if sandboxed:
         bwrap_extra, prefix, own_uid = identity(slot)
-        inner = bwrap_arguments(submission, limits, public_dir) + bwrap_extra + prefix + python + [SUBMISSION_MOUNT]
+        inner = (bwrap_arguments(submission, limits, public_dir) + bwrap_extra + prefix + python
+                 + (arguments if arguments is not None else [SUBMISSION_MOUNT]))
     else:
         prefix, uid, _ = fallback_identity()
         own_uid = uid is not None
         if own_uid:
             prefix = _setpriv(prefix[0], uid + slot)
             cwd = str(public_dir) if public_dir is not None else cwd
-        inner = prefix + python + [str(submission)]
+        inner = prefix + python + (arguments if arguments is not None else [str(submission)])
     settings = {"rlimits": limits.rlimits(own_uid=own_uid), "cgroups": [str(c) for c in cgroups],
                 "keyring_filter": keyring_filter}
     launcher = [sys.executable, "-S", str(Path(__file__).resolve()), json.dumps(settings), "--"]

@@ -167,12 +167,17 @@ class Worker:
         The parallel job slot (picks the sandbox uid).
     log : CappedLog
         Receives the worker's stdout and stderr.
+    module : str, optional
+        What runs in the cage (:func:`grader.sandbox.worker_command`).
+    arguments : list of str, optional
+        Its arguments (default: the submission folder).
     """
 
     _names = itertools.count()
 
-    def __init__(self, submission, settings, slot, log):
+    def __init__(self, submission, settings, slot, log, *, module="grader.worker", arguments=None):
         self.submission, self.settings, self.slot, self.log = submission, settings, slot, log
+        self.module, self.arguments = module, arguments
         self.process = None
         self.group = None
         self.peak_memory_bytes = None
@@ -198,7 +203,8 @@ class Worker:
                                           memory_bytes=limits.total_memory_bytes, processes=limits.processes)
         argv, cwd = worker_command(self.submission, limits=limits, slot=self.slot, sandboxed=self.settings.sandboxed,
                                    cgroups=self.group.folders if self.group else (),
-                                   keyring_filter=self.settings.keyring_filter, public_dir=self.settings.public_dir)
+                                   keyring_filter=self.settings.keyring_filter, public_dir=self.settings.public_dir,
+                                   module=self.module, arguments=self.arguments)
         self.process = subprocess.Popen(argv, cwd=cwd, env=worker_environment(), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         with _ACTIVE_LOCK:
@@ -254,9 +260,19 @@ class Worker:
         WorkerFailure
             Timeout, death, or a reply that is not the answer to this request.
         """
+        request = {"check_id": check_id, "case_id": case.id, "params": case.params, "arrays": case.arrays}
+        return Outcome.from_plain(self.call(request, deadline).get("outcome"))
+
+    def call(self, request, deadline, doing="running"):
+        """Send one request (its ``seq`` is added) and return the worker's cleaned reply.
+
+        Raises
+        ------
+        WorkerFailure
+            Timeout, death, or a reply that is not the answer to this request.
+        """
         self.seq += 1
-        request = {"seq": self.seq, "check_id": check_id, "case_id": case.id,
-                   "params": case.params, "arrays": case.arrays}
+        request = {"seq": self.seq, **request}
         try:
             protocol.write_frame(self.process.stdin.fileno(), request, deadline=deadline)
         except protocol.FrameTimeout:
@@ -264,12 +280,12 @@ class Worker:
             raise Deadline() from None
         except protocol.ProtocolError as error:
             raise self._failure(error) from None
-        response = self._read(deadline, "running")
+        response = self._read(deadline, doing)
         if response.get("seq") != self.seq:
             self.stop()
             raise WorkerFailure("crash", "the process wrote a reply that does not belong to the request "
                                          "on the grader's channel")
-        return Outcome.from_plain(response.get("outcome"))
+        return response
 
     def stop(self):
         """Kill the worker's whole process group (bubblewrap takes the sandbox with it)."""

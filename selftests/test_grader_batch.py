@@ -30,7 +30,8 @@ from saltlab.submit import make_submission
 FIXTURES = REPO_ROOT / "selftests" / "submissions"
 GRADED = ("__init__.py", "blocks.py", "metrics.py", "threshold.py")
 SEED = 20251125
-FAST = ["--skip-training", "--seed", str(SEED), "--timeout", "30", "--memory-gb", "4", "--jobs", "2"]
+FAST = ["--skip-training", "--seed", str(SEED), "--timeout", "30", "--memory-gb", "4", "--jobs", "2", "--no-notebooks"]
+"""These tests are about the .py part; the notebooks have their own (selftests/test_notebook_grading.py)."""
 NETWORK_PORT = 47613
 
 needs_bwrap = pytest.mark.skipif(bwrap_status()[0] is None, reason=f"the sandbox is needed: {bwrap_status()[1]}")
@@ -316,7 +317,7 @@ def test_full_grade_with_training(tmp_path):
     subs = tmp_path / "submissions"
     make_submission_folder("reference", subs / "reference")
     make_submission_folder("stubs", subs / "stubs")
-    result = grade(subs, tmp_path / "out", "--seed", str(SEED), "--jobs", "2")
+    result = grade(subs, tmp_path / "out", "--seed", str(SEED), "--jobs", "2", "--no-notebooks")
     assert result.returncode == 0, result.stderr[-3000:]
     book = gradebook(tmp_path / "out")
     full = RUBRIC.possible()

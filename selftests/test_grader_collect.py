@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # grader/ is instructor-only, not installed
 from grader import protocol  # noqa: E402
-from grader.collect import ArchiveError, CollectError, collect, folder_name_for, safe_extract
+from grader.collect import NOTEBOOK_FILES, ArchiveError, CollectError, collect, folder_name_for, safe_extract
 from grader.report import fmt, gradebook_csv
 from saltlab.paths import ASSIGNMENT_DIR, SOLUTIONS_DIR
 from saltlab.submit import make_submission
@@ -115,8 +115,12 @@ def test_layouts_ids_and_skipped_entries(tmp_path):
     assert skipped == ["notes.txt: neither a folder nor a .zip; skipped"]
     for student in ("alice", "bob", "erin", "José O'Brien; rm -rf ~"):
         assert by_id[student].problem == "", by_id[student].message
-        assert sorted(p.name for p in by_id[student].staged.iterdir()) == sorted(GRADED)
-    assert by_id["alice"].content_hash == by_id["bob"].content_hash == by_id["erin"].content_hash
+        assert sorted(p.name for p in by_id[student].staged.iterdir() if p.suffix == ".py") == sorted(GRADED)
+    # make submit's zip holds the notebooks: they are staged beside the .py files, for grader/notebooks.py
+    assert {p.name for p in by_id["erin"].staged.glob("*.ipynb")} == set(NOTEBOOK_FILES)
+    assert by_id["erin"].notebooks == {name: "" for name in NOTEBOOK_FILES}
+    assert by_id["alice"].notebooks["2_questions.ipynb"].startswith("missing")
+    assert by_id["alice"].content_hash == by_id["bob"].content_hash != by_id["erin"].content_hash  # erin's notebooks count
     assert by_id["dave"].problem == "missing files" and "metrics.py, threshold.py" in by_id["dave"].message
     odd = by_id["José O'Brien; rm -rf ~"].folder_name
     assert odd.startswith("Jos_O_Brien_rm_-rf") and "/" not in odd and len(odd) < 80

@@ -2,12 +2,14 @@
 
 One file for the public tests and the grader. ``[checks."<id>"]`` entries are
 public checks run by ``make test``; ``[hidden."<id>"]`` entries run the same
-check on the grader's hidden cases, at grading time only.
+check on the grader's hidden cases, at grading time only. ``[notebook."<grade_id>"]``
+entries are nbgrader cells of the notebooks: test cells the grader runs
+(``grading = "auto"``) and written answers graded by people (``"manual"``).
 """
 
 import functools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..paths import REPO_ROOT
@@ -34,10 +36,27 @@ class RubricEntry:
 
 
 @dataclass(frozen=True)
+class NotebookEntry:
+    """One graded nbgrader cell: ``grade_id`` in ``notebook`` (its name without ``.ipynb``)."""
+
+    grade_id: str
+    notebook: str
+    question: str
+    points: float
+    manual: bool
+
+    @property
+    def key(self):
+        """Unique name of the entry among the grader's rows: ``notebook:<notebook>/<grade_id>``."""
+        return f"notebook:{self.notebook}/{self.grade_id}"
+
+
+@dataclass(frozen=True)
 class Rubric:
     questions: dict  # question id -> title, in rubric order
     checks: dict  # check id -> public RubricEntry
     hidden: dict  # check id -> hidden RubricEntry
+    notebook: dict = field(default_factory=dict)  # grade id -> NotebookEntry
 
     def entries(self, *, hidden=True):
         yield from self.checks.values()
@@ -79,4 +98,16 @@ def load_rubric(path=RUBRIC_PATH):
                 raise RubricError(f"{path}: [{section}.\"{check_id}\"] needs positive points, got {points!r}")
             entries[check_id] = RubricEntry(check_id, question, float(points), hidden)
         sections[section] = entries
-    return Rubric(questions, sections["checks"], sections["hidden"])
+    notebook = {}
+    for grade_id, spec in raw.get("notebook", {}).items():
+        where = f"{path}: [notebook.\"{grade_id}\"]"
+        if spec.get("question") not in questions:
+            raise RubricError(f"{where} names unknown question {spec.get('question')!r}; known: {list(questions)}")
+        if spec.get("grading") not in ("auto", "manual"):
+            raise RubricError(f"{where} needs grading = \"auto\" or \"manual\", got {spec.get('grading')!r}")
+        points = spec.get("points")
+        if not isinstance(points, (int, float)) or points <= 0 or not isinstance(spec.get("notebook"), str):
+            raise RubricError(f"{where} needs a notebook name and positive points")
+        notebook[grade_id] = NotebookEntry(grade_id, spec["notebook"], spec["question"], float(points),
+                                           spec["grading"] == "manual")
+    return Rubric(questions, sections["checks"], sections["hidden"], notebook)
