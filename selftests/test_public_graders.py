@@ -59,6 +59,24 @@ def test_failure_messages_show_expected_and_got_without_code(tmp_path):
     assert reference_lines and not [line for line in reference_lines if line in message]
 
 
+@pytest.mark.parametrize("mutant, named", [
+    ("metrics_swapped", "your value equals the recall (the two denominators swapped)"),
+    ("metrics_mean_per_image", "what you get computed per image (each index of the first axis) and averaged"),
+])
+def test_failure_names_the_known_mistake(mutant, named, tmp_path):
+    """The verdict recomputes known mistakes from the case's inputs and names the one the answer matches."""
+    impl = load_implementation(build_mutant(mutant, tmp_path / "m"))
+    verdict = score_locally(impl, ["precision.hand"])["precision.hand"]
+    assert not verdict.passed and named in verdict.message, verdict.message
+
+
+def test_reference_answer_names_no_mistake(tmp_path):
+    """A wrong value that matches no known mistake gets no diagnosis (no false naming)."""
+    from saltlab.checks.misconceptions import name_metric_mistake
+
+    assert name_metric_mistake("recall", [[1, 0], [1, 1]], [[1, 1], [0, 1]], got=0.123, want=2 / 3) == ""
+
+
 @pytest.mark.parametrize("module", ["blocks", "metrics", "threshold"])
 def test_unusual_correct_implementation_gets_full_marks(module, tmp_path):
     impl = load_implementation(overlay(tmp_path / module, {f"{module}.py": UNUSUAL / f"{module}.py"}))

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .core import Case, Check, Verdict, call_capturing, register
+from .misconceptions import name_metric_mistake
 
 EXACT = dict(rtol=0.0, atol=1e-12)
 """Ratios of integer counts: exact up to the last bit of a float64 division."""
@@ -75,7 +76,13 @@ def _value_verdict(case, got, want, what):
     if got["type"] != "float":
         return Verdict(False, f"{function} on {what} returned a {got['type']}; return a Python float (float(...))")
     if got["value"] is None or not np.isclose(got["value"], want, **EXACT):
-        return Verdict(False, f"{function} on {what}: got {got['value']!r}, expected {want!r}. {HINT[function]}")
+        mistake = ""
+        if got["value"] is not None and "y_true" in case.arrays:
+            zero_division = case.params.get("kwargs", {}).get("zero_division", 1.0)
+            mistake = name_metric_mistake(function, case.arrays["y_true"], case.arrays["y_pred"],
+                                          got["value"], want, zero_division)
+        named = f" ({mistake})" if mistake else ""
+        return Verdict(False, f"{function} on {what}: got {got['value']!r}, expected {want!r}{named}. {HINT[function]}")
     if case.params.get("_unchanged") and not got.get("unchanged"):
         return Verdict(False, f"{function} on {what} changed the arrays it was given; work on a copy "
                               "(np.asarray(...).astype(bool) makes one) and leave the caller's masks as they were")
