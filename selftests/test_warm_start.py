@@ -27,33 +27,46 @@ needs_bwrap = pytest.mark.skipif(bwrap_status()[0] is None, reason=f"the sandbox
 
 STAMPS = '''
 import os as _os, sys as _sys, time as _time
-print(f"IMPORTED {{_time.monotonic()!r}} uid={{_os.getuid()}}", file=_sys.stderr, flush=True)
+
+
+def _age():
+    """Seconds since this process started (its Python and TensorFlow start-up, at import time)."""
+    with open("/proc/self/stat") as stat:
+        start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as uptime:
+        return float(uptime.read().split()[0]) - start_ticks / _os.sysconf("SC_CLK_TCK")
+
+
+_STARTUP = _age()
+print(f"IMPORTED {{_time.monotonic()!r}} uid={{_os.getuid()}} startup={{_STARTUP:.2f}}", file=_sys.stderr, flush=True)
 _conv_block, _calls = conv_block, []
 
 
 def conv_block(*args, **kwargs):
-    if not _calls and {sleep}:
-        _time.sleep({sleep})  # the first student's checks outlast the next worker's TensorFlow start
+    if not _calls and {slow}:
+        # Outlast the next worker's start-up, whatever the machine's load: it takes about as long as
+        # this one's did. Had that worker imported its files at once, they would run inside this sleep.
+        _time.sleep(3 * _STARTUP + 5)
     _calls.append(1)
     print(f"CALLED {{_time.monotonic()!r}}", file=_sys.stderr, flush=True)
     return _conv_block(*args, **kwargs)
 '''
 
 
-def stamped_submission(folder, sleep):
-    """The reference, whose blocks.py logs its import and every conv_block call (the first after ``sleep`` s)."""
+def stamped_submission(folder, slow):
+    """The reference, whose blocks.py logs its import and every conv_block call (the first delayed if ``slow``)."""
     assignment = folder / "assignment"
     assignment.mkdir(parents=True)
     for name in ("__init__.py", "blocks.py", "metrics.py", "threshold.py"):
         shutil.copyfile(SOLUTIONS_DIR / name, assignment / name)
     with open(assignment / "blocks.py", "a") as blocks:
-        blocks.write(STAMPS.format(sleep=sleep))
+        blocks.write(STAMPS.format(slow=slow))
 
 
 def stamps(log):
     """``(import time, uid, [call times])`` read from one worker.log."""
     text = log.read_text()
-    imported = re.findall(r"IMPORTED ([0-9.]+) uid=(\d+)", text)
+    imported = re.findall(r"IMPORTED ([0-9.]+) uid=(\d+) startup=", text)
     assert len(imported) == 1, text[-2000:]
     return float(imported[0][0]), int(imported[0][1]), [float(t) for t in re.findall(r"CALLED ([0-9.]+)", text)]
 
@@ -61,13 +74,13 @@ def stamps(log):
 @needs_bwrap
 def test_next_worker_starts_warm_but_runs_no_student_code_early(tmp_path):
     subs, out = tmp_path / "submissions", tmp_path / "out"
-    # a's first call sleeps 12 s, far longer than a worker's start (3-4 s idle): had b's files been
-    # imported at spawn time, b's import stamp would fall inside a's checks.
-    for name, sleep in (("a", 12), ("b", 0), ("c", 0)):
-        stamped_submission(subs / name, sleep)
+    # a's first call sleeps three times its own start-up (about 16 s idle): had b's files been
+    # imported as soon as b's worker was spawned, b's import stamp would fall inside a's checks.
+    for name, slow in (("a", True), ("b", False), ("c", False)):
+        stamped_submission(subs / name, slow)
     result = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--only",
-                             "conv_block", "--jobs", "1", "--seed", "3", "--timeout", "60", "--no-notebooks",
-                             "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+                             "conv_block", "--jobs", "1", "--seed", "3", "--timeout", "900", "--budget", "1200",
+                             "--no-notebooks", "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     records = {name: json.loads((out / name / "grade.json").read_text()) for name in "abc"}
     assert all(r["total"] == r["max_total"] > 0 for r in records.values()), {n: r["total"] for n, r in records.items()}
