@@ -13,8 +13,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,30 @@ def test_next_worker_starts_warm_but_runs_no_student_code_early(tmp_path):
     if os.geteuid() == 0 and identity(0)[2]:  # a uid per cage (root grader with setpriv)
         uids = [logged[n][1] for n in "abc"]
         assert uids[0] != uids[1] and uids[0] == uids[2], uids
+
+
+@needs_bwrap
+def test_ctrl_c_leaves_no_worker_behind(tmp_path):
+    """Interrupted while a worker waits ahead: every worker process is gone, nothing half-written."""
+    subs, out = tmp_path / "submissions", tmp_path / "out"
+    for name, slow in (("a", True), ("b", False), ("c", False)):
+        stamped_submission(subs / name, slow)
+    staging = tmp_path / "tmp"
+    staging.mkdir()
+    grader = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--only",
+                               "conv_block", "--jobs", "1", "--seed", "3", "--timeout", "900", "--no-notebooks",
+                               "--quiet"], cwd=REPO_ROOT, env={**os.environ, "TMPDIR": str(staging)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 600
+        while not (out / "b" / "worker.log").exists():  # b's worker is spawned ahead: a is importing its files
+            assert grader.poll() is None and time.monotonic() < deadline, grader.stderr.read()[-2000:]
+            time.sleep(0.2)
+        grader.send_signal(signal.SIGINT)
+        grader.wait(timeout=120)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    left = subprocess.run(["pgrep", "-f", str(staging)], capture_output=True, text=True).stdout.split()
+    assert not left, f"worker processes left running: {left}"
+    assert not (out / "a" / "grade.json").exists() and not (out / "b" / "grade.json").exists()
