@@ -1,11 +1,14 @@
-"""The experiments: pieces on small arrays, then the quick preset end to end and resumed."""
+"""The experiments: pieces on small arrays, the summary's statistics on hand-made results, then
+the quick preset end to end and resumed."""
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from saltlab.data import SUPPORTED_SIZES
@@ -118,3 +121,219 @@ def test_every_preset_is_runnable(name):
     assert preset.input_size % 2**preset.depth == 0, "the U-Net halves the input depth times"
     assert select_variants(preset.variants) and len(preset.seeds) == len(set(preset.seeds)) >= 1
     assert 0 < preset.val_fraction < 1 and preset.epochs >= 1 and preset.expected_time
+
+
+# Hand-made results: a folder as the runner writes it, with known effects, and no training.
+FAKE_SEEDS = (0, 1, 2)
+FAKE_QUALITY = {"maxpool-concat": 0.85, "stride-concat": 0.85, "maxpool-none": 0.70, "fcn": 0.845}
+"""Each variant's share of salt found: stride-concat is maxpool-concat's equal (no true difference),
+maxpool-none is far below (a clear effect), fcn slightly below (too small to settle with 3 seeds)."""
+FAKE_SEED_SHIFT = {0: 0.0, 1: -0.05, 2: 0.04}
+"""A seed moves every variant alike (as a shared data order would): pairing cancels it."""
+
+
+def _fake_counts(rng, truth, quality):
+    """Per-image counts of a made-up prediction finding ``quality`` of the salt, with noise."""
+    found = np.clip(quality + rng.normal(0, 0.08, truth.size), 0, 1)
+    intersection = np.round(truth * found).astype(np.int64)
+    false_positives = np.round(truth * rng.uniform(0, 0.1, truth.size)).astype(np.int64) + rng.integers(0, 20, truth.size)
+    return {"truth_pixels": truth, "pred_pixels": intersection + false_positives, "intersection": intersection}
+
+
+def write_fake_results(out, *, n_images=80, with_images=True):
+    """Write results.csv, postprocess.csv, config.json and images/*.csv for FAKE_QUALITY x FAKE_SEEDS.
+
+    Returns
+    -------
+    truth : dict
+        ``(variant, seed) -> pooled IoU`` as written in results.csv.
+    """
+    from saltlab.evaluation.paired import pooled_ratio, ratio_counts
+    from saltlab.experiments.results import (
+        IMAGE_FIELDS, POSTPROCESS_FIELDS, Q4_IMAGE_FIELDS, RESULT_FIELDS, image_rows, images_path, write_rows)
+
+    rng = np.random.default_rng(12345)
+    truth = rng.integers(0, 4000, n_images) * (rng.random(n_images) > 0.3)  # 30 % empty images
+    config = {**get_preset("quick").config(), "seeds": list(FAKE_SEEDS), "data": None}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(config))
+    rows, post, scores = [], [], {}
+
+    def score_of(counts, metric):
+        # Dice and the TGS metric are not bootstrapped: any number will do for them.
+        metric = metric if metric in ("precision", "recall") else "iou"
+        return float(pooled_ratio(ratio_counts(metric, counts["truth_pixels"], counts["pred_pixels"],
+                                               counts["intersection"])))
+
+    def iou_of(counts):
+        return score_of(counts, "iou")
+
+    for variant, quality in FAKE_QUALITY.items():
+        for seed in FAKE_SEEDS:
+            counts = _fake_counts(rng, truth, quality + FAKE_SEED_SHIFT[seed])
+            scores[variant, seed] = iou_of(counts)
+            if with_images:
+                write_rows(images_path(out, variant, seed), IMAGE_FIELDS,
+                           image_rows(counts, np.zeros(n_images), np.arange(n_images)))
+            rows.append({"variant": variant, "seed": seed, "questions": VARIANTS[variant].questions,
+                         "kind": VARIANTS[variant].kind, "params": 1000, "train_seconds": 10.0,
+                         "seconds_per_epoch": 1.0, "epochs_run": 8, "best_val_loss": 0.3,
+                         **{m: scores[variant, seed] for m in ("iou", "dice", "precision", "recall", "tgs_metric")},
+                         "best_threshold": 0.4, "iou_best": scores[variant, seed], "weights": ""})
+            if variant != REFERENCE:
+                continue
+            test = np.arange(1, n_images, 2)
+            per_image = []
+            # The tuned threshold finds 0.12 more salt than 0.5; the other strategies change nothing on average.
+            for strategy, gain in (("threshold 0.5", 0.0), ("best threshold", 0.12), ("+ clean-up", 0.12),
+                                   ("+ flip TTA", 0.12), ("+ flip TTA + clean-up", 0.12)):
+                strategy_counts = _fake_counts(rng, truth[test], quality + FAKE_SEED_SHIFT[seed] + gain)
+                post.append({"variant": variant, "seed": seed, "strategy": strategy, "threshold": 0.4,
+                             "n_test": len(test), **{m: score_of(strategy_counts, m) for m in
+                                                     ("iou", "dice", "precision", "recall", "tgs_metric")}})
+                per_image += [{"strategy": strategy, **row}
+                              for row in image_rows(strategy_counts, np.zeros(len(test)), test)]
+            if with_images:
+                write_rows(images_path(out, variant, seed, q4=True), Q4_IMAGE_FIELDS, per_image)
+    write_rows(out / "results.csv", RESULT_FIELDS, rows)
+    write_rows(out / "postprocess.csv", POSTPROCESS_FIELDS, post)
+    return scores
+
+
+def _bullet(summary, start):
+    """The summary's line that starts with ``start``."""
+    found = [line for line in summary.splitlines() if line.startswith(start)]
+    assert len(found) == 1, (start, summary)
+    return found[0]
+
+
+def _interval(line, which):
+    """The (low, high) after '95 % CI' (which='seeds') or 'images' (which='images') in a bullet."""
+    pattern = r"95 % CI \[(-?[\d.]+), (-?[\d.]+)\] over" if which == "seeds" else r"images \[(-?[\d.]+), (-?[\d.]+)\]"
+    low, high = re.search(pattern, line).groups()
+    return float(low), float(high)
+
+
+def test_summary_states_paired_differences_from_hand_made_results(tmp_path):
+    from saltlab.experiments import write_summary
+
+    out = tmp_path / "fake"
+    scores = write_fake_results(out)
+    summary = write_summary(out).read_text()
+    assert "within noise" not in summary
+
+    # A clear effect (0.15 of salt found): settled, both intervals exclude 0 and hold the observed difference.
+    line = _bullet(summary, "- `maxpool-concat` is better than `maxpool-none` by ")
+    observed = np.mean([scores[REFERENCE, s] - scores["maxpool-none", s] for s in FAKE_SEEDS])
+    for which in ("seeds", "images"):
+        low, high = _interval(line, which)
+        assert 0 < low <= observed <= high, (which, line)
+    assert "over 3 seeds; bootstrap over 80 images" in line
+
+    # No true difference: both intervals contain 0, and the sentence says what it would take.
+    line = _bullet(summary, "- `maxpool-concat` − `stride-concat`: ")
+    for which in ("seeds", "images"):
+        low, high = _interval(line, which)
+        assert low < 0 < high, (which, line)
+    assert re.search(r"not settled at this budget\*\*; \d+ seeds would detect a difference of 0.02 IoU", line)
+
+    # Question 4 on the test half, per strategy, with the tuned threshold against 0.5.
+    assert "the *test* half (40 images)" in summary
+    line = _bullet(summary, "- *best threshold* is better than *threshold 0.5* by ")
+    assert "bootstrap over 40 images" in line
+    # Each strategy on top of the tuned threshold: IoU, precision and recall (no true change: 0 inside).
+    lines = [line for line in summary.splitlines() if line.startswith("- *+ flip TTA* − *best threshold*: ")]
+    assert [line.split(": ")[1].split(",")[0].split()[1] for line in lines] == ["IoU", "precision", "recall"]
+    assert all(_interval(line, "images")[0] < 0 < _interval(line, "images")[1] for line in lines)
+
+
+def test_summary_without_per_image_files_says_why_there_is_no_bootstrap(tmp_path):
+    from saltlab.experiments import write_summary
+
+    out = tmp_path / "old"
+    write_fake_results(out, with_images=False)
+    line = _bullet(write_summary(out).read_text(), "- `maxpool-concat` is better than `maxpool-none` by ")
+    assert "bootstrap" not in line.split(";")[0] and "no per-image scores in this folder" in line
+
+
+def test_summary_refuses_to_pair_different_images(tmp_path):
+    from saltlab.experiments import write_summary
+    from saltlab.experiments.results import images_path
+
+    out = tmp_path / "mixed"
+    write_fake_results(out)
+    # One run scored on other images (a hand-edited or mixed-up folder): its truths differ.
+    path = images_path(out, "maxpool-none", 1)
+    rows = list(csv.DictReader(open(path)))
+    rows[0]["truth_pixels"] = str(int(rows[0]["truth_pixels"]) + 1)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    summary = write_summary(out).read_text()
+    assert "disagree on the validation images" in _bullet(summary, "- `maxpool-concat` is better than `maxpool-none`")
+    assert "bootstrap over 80 images" in _bullet(summary, "- `maxpool-concat` − `stride-concat`")
+
+
+def test_threshold_split_halves_the_validation_images_by_coverage():
+    from saltlab.data import coverage_classes
+    from saltlab.experiments.results import threshold_split
+
+    rng = np.random.default_rng(0)
+    masks = np.zeros((81, 101, 101), np.uint8)
+    for i, rows in enumerate(rng.integers(0, 102, 81)):
+        masks[i, :rows] = 1
+    calibration, test = threshold_split(masks)
+    assert len(np.intersect1d(calibration, test)) == 0 and sorted(np.r_[calibration, test]) == list(range(81))
+    assert abs(len(calibration) - len(test)) <= 1
+    # Same coverage classes on both sides (to one image per class), and the same halves every time.
+    classes = coverage_classes(masks)
+    gap = np.abs(np.bincount(classes[calibration], minlength=11) - np.bincount(classes[test], minlength=11))
+    assert gap.max() <= 1
+    again = threshold_split(masks)
+    assert np.array_equal(again[0], calibration) and np.array_equal(again[1], test)
+    with pytest.raises(ValueError, match="at least 2"):
+        threshold_split(masks[:1])
+
+
+def test_batch_order_depends_on_the_seed_only_not_on_the_network():
+    """The runner's pairing: two variants with the same seed see the same batches in the same order.
+
+    Two different networks (one and four convolutions) are fitted for two epochs of five batches
+    on 40 images of 8x8 whose pixels hold their own index; a layer records the images it sees.
+    """
+    import keras
+    import tensorflow as tf
+
+    from saltlab.training import train_model
+
+    seen = []
+
+    class Record(keras.layers.Layer):
+        def call(self, x):
+            def record(values):
+                seen.append(values.numpy().copy())
+                return np.float32(0)
+
+            tf.py_function(record, [x[:, 0, 0, 0]], tf.float32)
+            return x
+
+    def network(convolutions):
+        inputs = keras.Input((8, 8, 1))
+        hidden = Record()(inputs)
+        for _ in range(convolutions):
+            hidden = keras.layers.Conv2D(4, 3, padding="same")(hidden)
+        return keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(hidden))
+
+    x = np.arange(40, dtype=np.float32)[:, None, None, None] * np.ones((1, 8, 8, 1), np.float32)
+    y = (np.random.default_rng(0).random((40, 8, 8, 1)) > 0.5).astype(np.float32)
+
+    def order(convolutions, seed):
+        seen.clear()
+        train_model(network(convolutions), (x, y), (x[:4], y[:4]), epochs=2, batch_size=8, seed=seed, verbose=0)
+        return np.concatenate(seen)
+
+    first = order(0, seed=1)
+    assert sorted(first[:40]) == list(range(40)) and not np.array_equal(first[:40], np.arange(40))  # shuffled
+    assert np.array_equal(order(3, seed=1), first)
+    assert not np.array_equal(order(3, seed=2), first)
