@@ -73,6 +73,8 @@ def test_quick_preset_runs_then_resumes(tmp_path, small_dataset):
     for png in ("comparison.png", "cost.png", "strategies.png", "precision_recall.png"):
         assert (out / png).stat().st_size > 5000, png
     assert json.loads((out / "config.json").read_text())["name"] == "quick"
+    _check_per_image_files(out, small_dataset, rows)
+    assert "one seed, no interval over seeds" in summary and "bootstrap over 12 images" in summary
 
     start = time.perf_counter()
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -80,6 +82,45 @@ def test_quick_preset_runs_then_resumes(tmp_path, small_dataset):
     assert second.stdout.count("done before, skipped") == 3
     assert "..." not in second.stdout.replace("done before", "")
     assert time.perf_counter() - start < 60
+
+
+def _check_per_image_files(out, data, rows):
+    """The per-image files of a real run re-pool to its scores, on the images the split says."""
+    from saltlab.data import to_image_grid
+    from saltlab.evaluation.paired import pooled_ratio, ratio_counts
+    from saltlab.experiments import load_trained, prepare_arrays
+    from saltlab.experiments.results import images_path, read_image_counts, threshold_split
+    from saltlab.impl import default_implementation, load_implementation
+    from saltlab.training import predict_probabilities
+
+    arrays = prepare_arrays(get_preset("quick"), data, log=lambda *_: None)
+    truth = arrays["masks_val"]
+    calibration, test = threshold_split(truth)
+
+    def pooled(counts, metric="iou"):
+        return float(pooled_ratio(ratio_counts(metric, counts["truth_pixels"], counts["pred_pixels"],
+                                               counts["intersection"])))
+
+    for row in rows:
+        counts = read_image_counts(images_path(out, row["variant"], 0))
+        assert counts["image"].tolist() == list(range(len(truth)))
+        assert counts["truth_pixels"].tolist() == truth.reshape(len(truth), -1).sum(axis=1).tolist()
+        for metric in ("iou", "precision", "recall"):
+            assert pooled(counts, metric) == pytest.approx(float(row[metric]), abs=1e-5), (row["variant"], metric)
+        assert int(row["n_test"]) == len(test)
+    # Question 4: the threshold comes from the calibration half; its scores from the test half only.
+    impl = load_implementation(default_implementation())
+    model, _, _ = load_trained(out, REFERENCE, 0, impl=impl)
+    probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
+    chosen, _ = impl.find_best_threshold(truth[calibration], probs[calibration], metric="f1")
+    reference = next(r for r in rows if r["variant"] == REFERENCE)
+    assert float(reference["best_threshold"]) == pytest.approx(float(chosen))
+    post = {r["strategy"]: r for r in csv.DictReader(open(out / "postprocess.csv"))}
+    for strategy in ("threshold 0.5", "best threshold", "+ flip TTA"):
+        q4 = read_image_counts(images_path(out, REFERENCE, 0, q4=True), strategy=strategy)
+        assert q4["image"].tolist() == test.tolist()
+        assert pooled(q4) == pytest.approx(float(post[strategy]["iou"]), abs=1e-5)
+    assert float(reference["iou_best"]) == pytest.approx(float(post["best threshold"]["iou"]), abs=1e-5)
 
 
 @pytest.mark.slow
@@ -337,3 +378,15 @@ def test_batch_order_depends_on_the_seed_only_not_on_the_network():
     assert sorted(first[:40]) == list(range(40)) and not np.array_equal(first[:40], np.arange(40))  # shuffled
     assert np.array_equal(order(3, seed=1), first)
     assert not np.array_equal(order(3, seed=2), first)
+
+
+def test_compare_variants_is_the_summary_sentence_for_the_notebooks(tmp_path):
+    from saltlab.experiments import compare_variants, write_summary
+
+    out = tmp_path / "fake"
+    write_fake_results(out)
+    sentence = compare_variants(out, REFERENCE, "maxpool-none")
+    assert sentence.startswith("`maxpool-concat` is better than `maxpool-none` by ")
+    assert "- " + sentence in write_summary(out).read_text()
+    # The notebooks call it when grading, with no results at all.
+    assert "no finished runs of both" in compare_variants(tmp_path / "nothing", REFERENCE, "fcn")

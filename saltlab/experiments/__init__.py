@@ -16,11 +16,12 @@ scores come from :mod:`saltlab.data`, :mod:`saltlab.models`,
 from .presets import PRESETS, Preset, get_preset
 from .results import STRATEGIES, completed_runs, read_rows
 from .runner import RESULTS_DIR, load_trained, prepare_arrays, run_experiments
-from .summary import summary_table, write_summary
+from .summary import compare_variants, summary_table, write_summary
 from .variants import REFERENCE, VARIANTS, Variant, select_variants
 
 __all__ = [
-    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "completed_runs",
+    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "compare_variants",
+    "completed_runs",
     "get_preset", "load_trained", "prepare_arrays", "read_rows", "run_experiments", "select_variants",
     "summary_table", "write_summary",
 ]

@@ -97,6 +97,27 @@ def _sentence(out, rows, a, b, *, label_a=None, label_b=None):
     return "- " + paired_sentence(label_a or f"`{a}`", label_b or f"`{b}`", comparison) + note
 
 
+def compare_variants(out, a, b):
+    """The summary's sentence comparing two variants of a results folder (for the notebooks).
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        A results folder (``results.csv``, ``images/``).
+    a, b : str
+        Variant names; the sentence is about A - B in IoU.
+
+    Returns
+    -------
+    sentence : str
+        See :func:`saltlab.markdown.paired_sentence`; says so when either
+        variant has no finished run in ``out``.
+    """
+    out = Path(out)
+    line = _sentence(out, read_rows(out / "results.csv"), a, b)
+    return line[2:] if line else f"`{a}` vs `{b}`: no finished runs of both in {out}."
+
+
 def summary_table(rows):
     """Markdown table: one line per variant, metrics as mean ± std over seeds."""
     names = [n for n in VARIANTS if any(r["variant"] == n for r in rows)]
