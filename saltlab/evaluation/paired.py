@@ -265,13 +265,18 @@ def paired_bootstrap(counts_a, counts_b, *, n_resamples=N_RESAMPLES, seed=BOOTST
         raise ValueError(f"paired_bootstrap: n_resamples must be >= 100 for a 95 % interval, got {n_resamples}")
     n_images = a.shape[1]
 
-    def difference(index):
-        # index (R, N) -> counts (S, R, N, 2) -> pooled scores (S, R) -> mean over seeds (R,).
-        return (pooled_ratio(a[:, index]) - pooled_ratio(b[:, index])).mean(axis=0)
+    def difference(weights):
+        # weights (R, N): how often each image is drawn. Summed counts (S, R, 2) -> scores (S, R) -> (R,).
+        sums_a = np.matmul(weights[None], a.astype(np.float64))
+        sums_b = np.matmul(weights[None], b.astype(np.float64))
+        return (pooled_ratio(sums_a[:, :, None, :]) - pooled_ratio(sums_b[:, :, None, :])).mean(axis=0)
 
-    estimate = float(difference(np.arange(n_images)[None, :])[0])
+    estimate = float(difference(np.ones((1, n_images)))[0])
     index = np.random.default_rng(seed).integers(0, n_images, size=(n_resamples, n_images))
-    draws = difference(index)
+    # Counts per image of each resample instead of gathering (S, R, N, 2) copies of the counts.
+    weights = np.bincount((index + n_images * np.arange(n_resamples)[:, None]).ravel(),
+                          minlength=n_resamples * n_images).reshape(n_resamples, n_images).astype(np.float64)
+    draws = difference(weights)
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(draws, [tail, 100 - tail])
     return Interval(estimate, float(low), float(high), n_images)
