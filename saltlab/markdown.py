@@ -78,8 +78,14 @@ def format_mean_std(values, *, digits=3):
     return f"{mean:.{digits}f}" if math.isnan(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
+def _number(value, digits, *, sign=False):
+    # Round first so a tiny negative number prints as 0.000, not -0.000.
+    value = round(value, digits) + 0.0
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
 def _interval(low, high, digits):
-    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+    return f"[{_number(low, digits)}, {_number(high, digits)}]"
 
 
 def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detect=0.02):
@@ -106,7 +112,8 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         over 80 images [0.020, 0.043]", the better one named first and the
         intervals turned to match. Otherwise the signed difference A - B and
         its intervals, "not settled at this budget", and the seeds a
-        difference of ``detect`` would need.
+        difference of ``detect`` would need (and, when every interval lies
+        within ±``detect``, that a difference that large is ruled out).
 
     Examples
     --------
@@ -127,13 +134,13 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         sign = 1 if seeds.estimate > 0 else -1
         better, worse = (name_a, name_b) if sign > 0 else (name_b, name_a)
         low, high = sorted((sign * seeds.low, sign * seeds.high))
-        text = (f"{better} is better than {worse} by {sign * seeds.estimate:.{digits}f} {metric}, "
+        text = (f"{better} is better than {worse} by {_number(sign * seeds.estimate, digits)} {metric}, "
                 f"95 % CI {_interval(low, high, digits)} over {n_seeds}")
         if images is not None:
             low, high = sorted((sign * images.low, sign * images.high))
             text += f"; bootstrap over {images.n} images {_interval(low, high, digits)}"
         return text + f"; {budget}."
-    text = f"{name_a} − {name_b}: {seeds.estimate:+.{digits}f} {metric}"
+    text = f"{name_a} − {name_b}: {_number(seeds.estimate, digits, sign=True)} {metric}"
     if seeds.known:
         text += f", 95 % CI {_interval(seeds.low, seeds.high, digits)} over {n_seeds}"
     else:
@@ -145,6 +152,10 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         reason = " (the interval over images contains 0: more validation images needed)"
     elif seeds.excludes_zero:
         reason = " (the two intervals disagree in sign)"
+    intervals = [i for i in (seeds, images) if i is not None and i.known]
+    if intervals and all(-detect < i.low and i.high < detect for i in intervals):
+        # The sign is open, but the size is not: worth saying when the question is "does it matter?".
+        budget += f"; both intervals rule out a difference of {detect:g} {metric} either way"
     return text + f": **not settled at this budget**{reason}; {budget}."
 
 

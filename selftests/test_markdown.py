@@ -25,3 +25,12 @@ def test_paired_sentence_states_the_difference_its_intervals_and_the_verdict():
     assert "**not settled at this budget**; 7 seeds would detect a difference of 0.02 IoU." in text
     single = paired_sentence("A", "B", compare_paired({0: 0.9}, {0: 0.5}))
     assert "one seed, no interval over seeds" in single and "not settled" in single and "run at least 2" in single
+
+
+def test_paired_sentence_says_when_a_difference_of_0_02_is_ruled_out():
+    tiny = compare_paired({0: 0.8001, 1: 0.7999, 2: 0.8000}, {0: 0.8000, 1: 0.8001, 2: 0.8002})
+    text = paired_sentence("A", "B", tiny)
+    assert text.startswith("A − B: -0.000 IoU") is False and text.startswith("A − B: +0.000 IoU, 95 % CI [")
+    assert "not settled at this budget" in text and "rule out a difference of 0.02 IoU either way" in text
+    wide = compare_paired({0: 0.80, 1: 0.78, 2: 0.81}, {0: 0.79, 1: 0.79, 2: 0.79})
+    assert "rule out" not in paired_sentence("A", "B", wide)
