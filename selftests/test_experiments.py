@@ -337,11 +337,13 @@ def test_threshold_split_halves_the_validation_images_by_coverage():
         threshold_split(masks[:1])
 
 
+@pytest.mark.slow
 def test_batch_order_depends_on_the_seed_only_not_on_the_network():
     """The runner's pairing: two variants with the same seed see the same batches in the same order.
 
     Two different networks (one and four convolutions) are fitted for two epochs of five batches
     on 40 images of 8x8 whose pixels hold their own index; a layer records the images it sees.
+    Three tiny fits: 42 s measured with the machine loaded (load average 9), mostly tracing.
     """
     import keras
     import tensorflow as tf
