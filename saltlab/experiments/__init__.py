@@ -3,8 +3,11 @@
 ``python -m saltlab.experiments --preset quick|full [--data <folder>] [--out <folder>]``
 trains every variant (max pooling or stride x five skip merges, and a
 full-resolution FCN) with several seeds and writes ``results/<preset>/``:
-``results.csv``, ``summary.md``, figures and the best weights in ``backup/``.
-A rerun resumes: finished trainings are skipped.
+``results.csv``, ``summary.md``, figures, per-image pixel counts in
+``images/`` and the best weights in ``backup/``. A rerun resumes: finished
+trainings are skipped. The summary states every comparison as a paired
+difference with 95 % intervals over seeds and over images
+(:mod:`saltlab.evaluation.paired`).
 
 Modules: :mod:`~.variants` (what is compared), :mod:`~.presets` (how big),
 :mod:`~.runner` (the resumable loop), :mod:`~.results` (the results
