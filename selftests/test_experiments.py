@@ -115,7 +115,7 @@ def _check_per_image_files(out, data, rows):
     chosen, _ = impl.find_best_threshold(truth[calibration], probs[calibration], metric="f1")
     reference = next(r for r in rows if r["variant"] == REFERENCE)
     assert float(reference["best_threshold"]) == pytest.approx(float(chosen))
-    post = {r["strategy"]: r for r in csv.DictReader(open(out / "postprocess.csv"))}
+    post = {r["strategy"]: r for r in csv.DictReader(open(out / "postprocess.csv")) if r["seed"] == "0"}
     for strategy in ("threshold 0.5", "best threshold", "+ flip TTA"):
         q4 = read_image_counts(images_path(out, REFERENCE, 0, q4=True), strategy=strategy)
         assert q4["image"].tolist() == test.tolist()
@@ -392,3 +392,28 @@ def test_compare_variants_is_the_summary_sentence_for_the_notebooks(tmp_path):
     assert "- " + sentence in write_summary(out).read_text()
     # The notebooks call it when grading, with no results at all.
     assert "no finished runs of both" in compare_variants(tmp_path / "nothing", REFERENCE, "fcn")
+
+
+def test_question_4_threshold_is_chosen_on_calibration_images_and_scored_on_the_others():
+    from saltlab.evaluation import evaluate_probabilities
+    from saltlab.experiments.results import threshold_split
+    from saltlab.experiments.runner import calibrated_threshold
+    from saltlab.impl import load_implementation
+
+    impl = load_implementation("solutions")
+    truth = np.zeros((20, 101, 101), np.uint8)
+    for i in range(20):
+        truth[i, : i + 1] = 1  # coverage from 1 % to 20 %: mostly sediment
+    calibration, test = threshold_split(truth)
+    # Calibration images are best cut low (salt 0.35, sediment 0.1), test images high (0.85 and 0.6):
+    # a threshold chosen on the test half, or on all images (the test half's sediment outweighs the
+    # calibration half's salt), would sit above 0.6.
+    probs = np.where(truth == 1, 0.35, 0.1).astype(np.float32)
+    probs[test] = np.where(truth[test] == 1, 0.85, 0.6)
+    threshold, scores, scored = calibrated_threshold(truth, probs, impl=impl)
+    assert 0.1 < threshold <= 0.35
+    assert impl.find_best_threshold(truth[test], probs[test], metric="f1")[0] > 0.6
+    assert impl.find_best_threshold(truth, probs, metric="f1")[0] > 0.6
+    assert scored.tolist() == test.tolist()
+    assert scores == evaluate_probabilities(truth[test], probs[test], impl=impl, threshold=threshold)
+    assert scores["precision"] < 0.9  # the low cut is wrong for the test images, and the score says so

@@ -202,6 +202,34 @@ def load_trained(out, variant, seed, *, impl):
     return model, preset, data
 
 
+def calibrated_threshold(truth, probabilities, *, impl):
+    """Question 4's threshold: chosen on the calibration half, scored on the test half.
+
+    Parameters
+    ----------
+    truth : numpy.ndarray of {0, 1}, shape (N, 101, 101)
+        Validation masks.
+    probabilities : numpy.ndarray of float, shape (N, 101, 101)
+        Validation probabilities on the image grid.
+    impl : saltlab.impl.Implementation
+        Whose ``find_best_threshold`` (by F1) and metrics to use.
+
+    Returns
+    -------
+    threshold : float
+        Best F1 on the calibration images (:func:`.results.threshold_split`).
+    scores : dict of str to float
+        :func:`saltlab.evaluation.evaluate_probabilities` on the test images
+        at that threshold, never on the images it was chosen on.
+    test : numpy.ndarray of int
+        Positions of the test images in the validation set.
+    """
+    calibration, test = threshold_split(truth)
+    threshold, _ = impl.find_best_threshold(truth[calibration], probabilities[calibration], metric="f1")
+    scores = evaluate_probabilities(truth[test], probabilities[test], impl=impl, threshold=threshold)
+    return float(threshold), scores, test
+
+
 def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     key = run_key(variant.name, seed)
     weights = weights_path(out, variant.name, seed)
@@ -226,10 +254,7 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     truth = arrays["masks_val"]
     probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
     at_half = evaluate_probabilities(truth, probs, impl=impl, threshold=0.5)
-    # The threshold is chosen on the calibration half and scored on the test half only.
-    calibration, test = threshold_split(truth)
-    best_t, _ = impl.find_best_threshold(truth[calibration], probs[calibration], metric="f1")
-    at_best = evaluate_probabilities(truth[test], probs[test], impl=impl, threshold=best_t)
+    best_t, at_best, test = calibrated_threshold(truth, probs, impl=impl)
     curve = precision_recall_curve(truth, probs, thresholds=CURVE_THRESHOLDS)
     masks = probs >= 0.5
     write_rows(images_path(out, variant.name, seed), IMAGE_FIELDS,
