@@ -295,6 +295,13 @@ def test_summary_without_per_image_files_says_why_there_is_no_bootstrap(tmp_path
     write_fake_results(out, with_images=False)
     line = _bullet(write_summary(out).read_text(), "- `maxpool-concat` is better than `maxpool-none` by ")
     assert "bootstrap" not in line.split(";")[0] and "no per-image scores in this folder" in line
+    assert "predate the calibration/test split" not in write_summary(out).read_text()
+    # A folder from before the split: question 4's rows have no n_test and the summary warns.
+    from saltlab.experiments.results import POSTPROCESS_FIELDS, write_rows
+
+    post = list(csv.DictReader(open(out / "postprocess.csv")))
+    write_rows(out / "postprocess.csv", [f for f in POSTPROCESS_FIELDS if f != "n_test"], post)
+    assert "predate the calibration/test split" in write_summary(out).read_text()
 
 
 def test_summary_refuses_to_pair_different_images(tmp_path):

@@ -212,12 +212,19 @@ def write_summary(out):
     lines.append("")
     lines.append("## Question 4: the threshold, and beyond it\n")
     if post:
-        n_test = post[0].get("n_test") or "?"
+        n_test = post[0].get("n_test")
+        if not n_test:
+            # Folders written before the calibration/test split: say so rather than mislabel them.
+            lines.append(
+                "**These rows predate the calibration/test split: their threshold was chosen and scored on the "
+                f"same validation images, so they are optimistic.** Delete `postprocess.csv` and the `{REFERENCE}` "
+                "rows of `results.csv` and rerun to score them honestly.\n"
+            )
         lines.append(
             f"Reference variant `{REFERENCE}`. The validation images are split in two coverage-stratified "
             "halves, the same for every run: the threshold is chosen by the reference `find_best_threshold` "
             "(F1 of salt pixels) on the *calibration* half, and every strategy below is scored on the other, "
-            f"the *test* half ({n_test} images), never on the images the threshold was chosen on.\n"
+            f"the *test* half ({n_test or '?'} images), never on the images the threshold was chosen on.\n"
         )
         table = []
         for strategy in STRATEGIES:
