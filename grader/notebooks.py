@@ -120,6 +120,9 @@ class Course:
         ``{notebook: {grade_id: checksum}}`` of the cells a student must not change
         (locked cells and test cells of the release).
     options : NotebookOptions
+    tests : dict
+        ``{notebook: {grade_id: source}}`` of the autograded test cells, hidden
+        tests included, from the source notebooks (what the grader replays).
     lock : threading.Lock
         Serialises the gradebook (SQLite) across the batch's threads.
     """
@@ -127,6 +130,7 @@ class Course:
     root: Path
     released: dict
     options: NotebookOptions = field(default_factory=NotebookOptions)
+    tests: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -183,7 +187,20 @@ def prepare_course(root, *, source=SOLUTIONS_DIR, options=NotebookOptions()):
                                if meta.get("grade_id") and (meta.get("locked") or
                                                             (meta.get("grade") and not meta.get("solution")))}
     _check_rubric(root, released)
-    return Course(root, released, options)
+    return Course(root, released, options, _test_sources(root))
+
+
+def _test_sources(root):
+    """``{notebook: {grade_id: source}}`` of the source notebooks' autograded test cells (the course's copy)."""
+    tests = {}
+    for path in sorted((Path(root) / "source" / ASSIGNMENT_NAME).glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
+                source = cell["source"]
+                tests.setdefault(path.stem, {})[meta["grade_id"]] = "".join(source) if isinstance(source, list) \
+                    else source
+    return tests
 
 
 def _check_rubric(root, released):
@@ -361,10 +378,37 @@ def _clean_output(output):
     return None
 
 
-def merge_outputs(nb, cells):
-    """Put the sandbox's outputs into the grader's prepared notebook, by cell position.
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
-    Only outputs are taken; every source and metadata stays the grader's.
+
+def recording_notebook(nb, tests):
+    """The notebook the sandbox runs: ``nb`` with each test cell replaced by a cell that only records.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The prepared notebook (stays as it is: it is the one scored).
+    tests : dict
+        ``{grade_id: source}`` of this notebook's test cells.
+    """
+    import copy
+
+    from .notebook_replay import recording_source
+
+    run = copy.deepcopy(nb)
+    for cell in run.cells:
+        if cell.cell_type == "code" and _grade_id(cell) in tests:
+            cell.source = recording_source(_grade_id(cell), tests[_grade_id(cell)])
+    return run
+
+
+def merge_outputs(nb, cells, records=None, tests=None):
+    """Put the sandbox's outputs into the grader's prepared notebook, by cell position; replay the tests here.
+
+    Only outputs are taken; every source and metadata stays the grader's. A
+    test cell's outputs are never the kernel's: they are what replaying its
+    source here, on the kernel's record, gives (:func:`grader.notebook_replay.replay`).
 
     Raises
     ------
@@ -374,8 +418,15 @@ def merge_outputs(nb, cells):
     if not isinstance(cells, list) or len(cells) != len(nb.cells):
         raise WorkerFailure("crash", "the process running your notebook sent back something that does not match "
                                      "the notebook")
+    from .notebook_replay import replay
+
+    tests = tests or {}
+    records = records if isinstance(records, dict) else {}
     for cell, reply in zip(nb.cells, cells):
         if cell.cell_type != "code":
+            continue
+        if _grade_id(cell) in tests:
+            cell.outputs = replay(_grade_id(cell), tests[_grade_id(cell)], records.get(_grade_id(cell)))
             continue
         outputs = reply.get("outputs") if isinstance(reply, dict) else None
         cleaned = [_clean_output(o) for o in (outputs if isinstance(outputs, list) else [])[:MAX_OUTPUTS]]
@@ -384,7 +435,7 @@ def merge_outputs(nb, cells):
 
 
 def execute(nb, submission, course, settings, slot, log, notebook):
-    """Run the prepared notebook in the submission's sandbox; return its per-cell outputs.
+    """Run the prepared notebook in the submission's sandbox; return its per-cell outputs and the test records.
 
     Raises
     ------
@@ -418,7 +469,7 @@ def execute(nb, submission, course, settings, slot, log, notebook):
             raise Deadline(f"a cell of {notebook}.ipynb ran longer than {course.options.cell_timeout} s and did not "
                            "stop when interrupted (an endless loop?); the notebook was stopped there")
         raise WorkerFailure("crash", f"{notebook}.ipynb could not be run: {error}")
-    return reply.get("cells")
+    return reply.get("cells"), reply.get("records")
 
 
 def score(nb, course, notebook, student):
@@ -489,8 +540,10 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
                 + "; ".join(filter(None, [f"changed ({', '.join(changed)})" if changed else "",
                                          f"deleted ({', '.join(deleted)})" if deleted else ""]))
                 + "; the instructor's versions were graded instead")
+    tests = course.tests.get(notebook, {})
     try:
-        merge_outputs(nb, execute(nb, submission, course, settings, slot, log, notebook))
+        cells, records = execute(recording_notebook(nb, tests), submission, course, settings, slot, log, notebook)
+        merge_outputs(nb, cells, records, tests)
     except WorkerFailure as failure:
         status = "notebook timeout" if failure.kind == "timeout" else "notebook crash"
         return _failed_notebook(notebook, status, str(failure) + note, time.monotonic() - started), status, \
