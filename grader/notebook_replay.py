@@ -292,6 +292,8 @@ def replay(grade_id, source, record):
             traceback=[])]
     namespace = {"__builtins__": builtins, "__name__": f"grader_test_{grade_id}", **TRUSTED_NAMES}
     try:
+        if "unreadable" in record:
+            raise RecordError(f"the record file could not be read: {str(record['unreadable'])[:200]}")
         names = record.get("names")
         if not isinstance(names, dict) or len(names) > MAX_ITEMS:
             raise RecordError("the record's names are not a table")

@@ -17,12 +17,20 @@ nbgrader's own machinery, split across the trust boundary:
    small dataset; the notebooks train nothing then).
 2. **In the sandbox** (:mod:`grader.notebook_worker`, same bubblewrap, limits
    and control group as the ``.py`` worker, a wall-clock budget per
-   notebook): nbgrader's ``Execute`` runs it; only the outputs come back.
-3. **Here again**: the outputs, cleaned (:mod:`grader.untrusted`) and
-   reduced to text, are put into the grader's own copy of the prepared
-   notebook (sources and metadata never come from the sandbox), and
-   nbgrader's ``SaveAutoGrades`` scores the test cells into the course's
-   gradebook. The rubric (``[notebook."<grade_id>"]`` in
+   notebook): nbgrader's ``Execute`` runs a copy in which every test cell is
+   replaced by a *recording* cell (:mod:`grader.notebook_record`): the
+   test's source, from the source notebook, runs with the student's
+   functions wrapped, and what they return on the test's inputs is written
+   as plain data. The kernel decides nothing. The outputs and these records
+   come back.
+3. **Here again**: each test cell's source is replayed in the grader's
+   process on the record (:mod:`grader.notebook_replay`: the grader's NumPy,
+   the student's recorded results matched by argument), which gives that
+   cell's outputs; the other cells' outputs, cleaned
+   (:mod:`grader.untrusted`) and reduced to text, are put into the grader's
+   own copy of the prepared notebook (sources and metadata never come from
+   the sandbox), and nbgrader's ``SaveAutoGrades`` scores the test cells
+   into the course's gradebook. The rubric (``[notebook."<grade_id>"]`` in
    ``tests/rubric.toml``) gives the points.
 
 The course folder ``OUT/nbgrader/`` (``source/``, ``release/``,
@@ -38,11 +46,19 @@ script or image a student's code produced reaches formgrader's pages. The
 student's own markdown cells (their answers) are shown there as nbgrader
 shows them.
 
-What a test cell's outcome can be trusted for: the test runs in the same
-kernel as the student's code (nbgrader's model), so a student who patches
-``assert`` helpers from their own cells can make a notebook test pass. The
-notebook cells are a small share of the points; the ``.py`` checks, judged
-outside the sandbox, are the robust part.
+Threat model. The student's kernel is hostile: from a cell, or from a
+``.py`` file the notebook imports, it can patch ``numpy.testing``,
+``AssertionError``, ``sys.excepthook`` or IPython (tracebacks, input
+transformers that rewrite later cells), print or display anything, and write
+any file it can reach, its records included. In nbgrader's own model the
+test runs in that kernel, so each of these could forge a pass. Here the
+kernel is only a probe (DESIGN.md): a test cell's outcome is decided by the
+grader replaying the instructor's source on plain data, so whatever the
+kernel prints, raises, patches or skips can only change a grade by changing
+the student's own recorded values; a missing or unreadable record fails the
+test. What stays possible is what any autograder allows: the kernel sees the
+test's inputs, so answers can be hard-coded for them (see
+:mod:`grader.notebook_replay`).
 """
 
 import hashlib

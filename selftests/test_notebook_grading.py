@@ -11,7 +11,15 @@ on 2 loaded cores) and shared by the tests:
   the failing message is hostile (escapes, formula, 100 kB) and arrives cleaned and capped;
 - ``endless``: notebook 1 loops forever with SIGINT ignored, notebook 2 is
   missing: the budget stops the first, the second has its status, the ``.py`` part is graded;
-- ``invalid``: notebook 1 is not JSON, notebook 2 a notebook of no nbgrader assignment.
+- ``invalid``: notebook 1 is not JSON, notebook 2 a notebook of no nbgrader assignment;
+- ``forger``: wrong answers, and cells that forge the kernel's verdict: notebook 1
+  patches ``numpy.testing.assert_allclose`` (and ``AssertionError``, ``sys.excepthook``),
+  notebook 2 adds an IPython input transformer that turns every later cell that asserts
+  into ``pass``;
+- ``forger_py``: a wrong ``conv_block`` whose ``blocks.py``, when the notebook imports
+  it, turns the U-Net's test cell into ``pass`` the same way (notebook 2 missing, to save its run).
+Before the tests were replayed in the grader (:mod:`grader.notebook_replay`) both
+forgers earned their test cells' points.
 
 The manual merge is checked against a gradebook built with nbgrader's own API.
 """
@@ -93,6 +101,63 @@ def make_submissions(subs):
            invalid / NOTEBOOKS[1])
 
 
+FORGE_NUMPY = """
+import builtins, sys
+np.testing.assert_allclose = lambda *args, **kwargs: None   # every value test passes
+builtins.AssertionError = type("AssertionError", (Exception,), {})
+sys.excepthook = lambda *args: None
+"""
+FORGE_IPYTHON = """
+# every later cell that asserts anything runs as `pass`: no error, full points
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"] if "assert" in "".join(lines) else lines)
+"""
+FORGE_PY = """
+
+_honest_conv_block = conv_block
+
+
+def conv_block(x, filters, **kwargs):  # wrong: twice the filters
+    return _honest_conv_block(x, 2 * filters, **kwargs)
+
+
+try:  # runs when the notebook imports this file: the U-Net's test cell will run as `pass`
+    from IPython import get_ipython
+    get_ipython().input_transformers_cleanup.append(
+        lambda lines: ["pass\\n"] if "bottleneck_relu2" in "".join(lines) and "assert" in "".join(lines) else lines)
+except Exception:
+    pass
+"""
+
+
+def _answered(name):
+    """The released notebook with every answer cell's code copied from the reference, as a student would."""
+    reference = _notebook(SOLUTIONS_DIR, name)
+    nb = _notebook(ASSIGNMENT_DIR, name)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            cell["source"] = _cell(reference, meta["grade_id"])["source"]
+    return nb
+
+
+def make_forgers(subs):
+    forger = subs / "forger" / "assignment"
+    _files(SOLUTIONS_DIR, forger, notebooks=())
+    nb1 = _answered(NOTEBOOKS[0])
+    _cell(nb1, "salt_coverage")["source"] = (
+        "def salt_coverage(masks):\n    return np.zeros(len(masks))\n" + FORGE_NUMPY)
+    _write(nb1, forger / NOTEBOOKS[0])
+    nb2 = _answered(NOTEBOOKS[1])
+    _cell(nb2, "clean_up")["source"] = (
+        "def clean_up(masks, min_object=20, max_hole=20):\n    return np.asarray(masks, dtype=np.uint8)\n"
+        + FORGE_IPYTHON)
+    _write(nb2, forger / NOTEBOOKS[1])
+    forger_py = subs / "forger_py" / "assignment"
+    _files(SOLUTIONS_DIR, forger_py, notebooks=())
+    _write(_answered(NOTEBOOKS[0]), forger_py / NOTEBOOKS[0])
+    (forger_py / "blocks.py").write_text((SOLUTIONS_DIR / "blocks.py").read_text() + FORGE_PY)
+
+
 def grade(subs, out, *extra):
     return subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), *ARGS, *extra],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
@@ -115,6 +180,7 @@ def gradebook(out):
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("notebooks")
     make_submissions(root / "subs")
+    make_forgers(root / "subs")
     result = grade(root / "subs", root / "out")
     assert result.returncode == 0, result.stderr[-3000:]
     return root / "out", result
@@ -206,6 +272,25 @@ def test_invalid_notebooks_have_a_status_and_the_rest_is_graded(batch):
     assert all(row["passed"] for key, row in by_key.items() if not key.startswith("notebook:"))
     feedback = (out / "invalid" / "feedback.md").read_text()
     assert "Status **notebook invalid**" in feedback
+
+
+@needs_bwrap
+def test_a_kernel_that_forges_its_tests_verdict_gains_nothing(batch):
+    """Patched numpy.testing, test cells rewritten by the kernel: the grader's replay fails the wrong answers.
+
+    (Silencing IPython's tracebacks, ``showtraceback`` or ``set_custom_exc``, was never enough:
+    nbgrader's ``Execute`` adds the error from the kernel's reply.)"""
+    out, _ = batch
+    forger, forger_py = rows(out, "forger"), rows(out, "forger_py")
+    coverage = forger["notebook:1_data_and_unet/test_salt_coverage"]
+    assert not coverage["passed"] and coverage["earned"] == 0 and "Not equal to tolerance" in coverage["feedback"]
+    assert forger["notebook:1_data_and_unet/test_unet_shapes"]["passed"]  # the reference's blocks, honestly
+    clean_up = forger["notebook:2_questions/test_clean_up"]
+    assert not clean_up["passed"] and clean_up["earned"] == 0 and "NotRecorded" in clean_up["feedback"]
+    shapes = forger_py["notebook:1_data_and_unet/test_unet_shapes"]
+    assert not shapes["passed"] and shapes["earned"] == 0 and "NotRecorded" in shapes["feedback"]
+    assert forger_py["notebook:1_data_and_unet/test_salt_coverage"]["passed"]
+    assert float(gradebook(out)["forger"]["notebook_cells"]) == 2
 
 
 @needs_bwrap
