@@ -616,3 +616,56 @@ def grade_all(submission, course, settings, *, slot, log, cancel=None):
     order = [e.key for e in load_rubric().notebook.values()]
     rows.sort(key=lambda row: order.index(row["key"]))
     return rows, problems, seconds
+
+
+def merge_courses(shard_courses, root, students):
+    """Join the nbgrader course folders of shards into ``root``, as one grading run would have left it.
+
+    The course is laid out again from the shards' (equal) source notebooks;
+    then each student's autograded notebooks (written by the grader in its
+    shard, never by student code) are scored into the new gradebook by
+    nbgrader's ``SaveAutoGrades``, exactly as in a one-run grading, and any
+    grade or comment people already gave in a shard's formgrader is copied.
+
+    Parameters
+    ----------
+    shard_courses : list of pathlib.Path
+        ``OUT_i/nbgrader`` of each shard that graded notebooks.
+    root : pathlib.Path
+        ``OUT/nbgrader`` of the merged output.
+    students : dict
+        ``{shard course: [student folder names]}``: whose notebooks each shard holds.
+
+    Raises
+    ------
+    CourseError
+        If the shards were graded from different source notebooks.
+    """
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from .manual import read_grades
+
+    stamps = {(Path(c) / ".source-hash").read_text() if (Path(c) / ".source-hash").is_file() else None
+              for c in shard_courses}
+    if len(stamps) != 1 or None in stamps:
+        raise CourseError("the shards' nbgrader course folders were made from different source notebooks "
+                          f"({', '.join(str(c) for c in shard_courses)}); grade every shard with the same course")
+    course = prepare_course(root, source=Path(shard_courses[0]) / "source" / ASSIGNMENT_NAME)
+    for shard in shard_courses:
+        given = read_grades(Path(shard) / "gradebook.db")
+        for student in students[shard]:
+            folder = Path(shard) / "autograded" / student / ASSIGNMENT_NAME
+            for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+                score(nbformat.read(str(path), as_version=4), course, path.stem, student)
+            with course.lock, Gradebook(course.db_url) as gradebook:
+                for (who, notebook, grade_id), grade in given.items():
+                    if who != student:
+                        continue
+                    if grade["manual"] is not None:
+                        gradebook.find_grade(grade_id, notebook, ASSIGNMENT_NAME, student).manual_score = grade["manual"]
+                    if grade["comment"] is not None:
+                        gradebook.find_comment(grade_id, notebook, ASSIGNMENT_NAME, student).manual_comment = \
+                            grade["comment"]
+                gradebook.db.commit()
+    return course

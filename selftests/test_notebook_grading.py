@@ -380,3 +380,49 @@ def test_merge_manual_refuses_a_csv_export_and_a_non_output_folder(tmp_path):
     _gradebook_with_manual_grades(db)
     result = merge(db)
     assert result.returncode == 2 and "not a grading output folder" in result.stderr
+
+
+def _gradebook_rows(db):
+    """Every grade and comment of the assignment, by nbgrader's API: what formgrader shows."""
+    from nbgrader.api import Gradebook
+
+    rows = {}
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        assignment = gradebook.find_assignment("salt")
+        for submission in assignment.submissions:
+            for notebook in submission.notebooks:
+                comments = {c.name: (c.auto_comment, c.manual_comment) for c in notebook.comments}
+                for grade in notebook.grades:
+                    rows[(submission.student.id, notebook.name, grade.name)] = (
+                        grade.auto_score, grade.manual_score, grade.max_score, grade.needs_manual_grade,
+                        comments.get(grade.name))
+        cells = sorted((c.name, c.notebook.name, c.max_score) for n in assignment.notebooks for c in n.grade_cells)
+    return rows, cells
+
+
+@needs_bwrap
+def test_merged_shards_give_the_course_folder_of_one_run(tmp_path):
+    """Two shards (one student each, notebook 2 only) merged: the same gradebook rows and notebooks as one run."""
+    from grader.merge import merge
+
+    subs = tmp_path / "subs"
+    for name, source in (("ann", SOLUTIONS_DIR), ("cat", ASSIGNMENT_DIR)):  # shards 0 and 1 of 2
+        _files(source, subs / name / "assignment", notebooks=NOTEBOOKS[1:])
+    args = ["--only", "notebooks", "--seed", "7", "--jobs", "1", "--notebook-budget", str(BUDGET)]
+    runs = [subprocess.Popen([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(tmp_path / out),
+                              *args, *extra], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for out, extra in (("single", []), ("shard0", ["--shard", "0/2"]), ("shard1", ["--shard", "1/2"]))]
+    for run in runs:
+        _, stderr = run.communicate(timeout=1200)
+        assert run.returncode == 0, stderr[-3000:]
+    merge([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "merged")
+    single, merged = tmp_path / "single" / "nbgrader", tmp_path / "merged" / "nbgrader"
+    rows, cells = _gradebook_rows(merged / "gradebook.db")
+    assert (rows, cells) == _gradebook_rows(single / "gradebook.db")
+    assert {student for student, _, _ in rows} == {"ann", "cat"}
+    assert rows[("ann", "2_questions", "test_clean_up")][0] == 2 and rows[("cat", "2_questions", "test_clean_up")][0] == 0
+    for student in ("ann", "cat"):
+        path = Path("autograded") / student / "salt" / NOTEBOOKS[1]
+        assert json.loads((merged / path).read_text()) == json.loads((single / path).read_text())
+    assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (tmp_path / "single" / "gradebook.csv").read_bytes()
+    assert str(merged.resolve()) in (merged / "nbgrader_config.py").read_text()  # formgrader opens it where it is
