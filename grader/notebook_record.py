@@ -124,6 +124,10 @@ class _Recording:
                 entry["result"] = encode(result)
             finally:
                 recording.depth -= 1
+                # what the call left in its arguments: a function that changes its input in place
+                # changes the test's next inputs, and the grader's replay must see the same
+                entry["args_after"] = encode(list(args))
+                entry["kwargs_after"] = encode(dict(kwargs))
                 recording.record["calls"].append(entry)
                 recording.save()
             return result

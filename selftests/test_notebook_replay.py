@@ -102,6 +102,14 @@ def test_inputs_changed_in_the_kernel_do_not_count(tmp_path):
         "NotRecorded: salt_coverage was not called with the test's inputs")
 
 
+def test_a_function_that_changes_its_input_in_place_is_replayed_as_it_ran(tmp_path):
+    """Right values, then the input zeroed: in the kernel the second call sees zeros, so must the replay."""
+    record = kernel(tmp_path, "test_salt_coverage", COVERAGE,
+                    "def salt_coverage(masks):\n    m = np.asarray(masks)\n"
+                    "    out = (m != 0).reshape(len(m), -1).mean(axis=1)\n    m[...] = 0\n    return out\n")
+    assert outcome(replay("test_salt_coverage", COVERAGE, record)) == "passed"
+
+
 def test_what_the_student_raised_is_named_by_its_type_and_message(tmp_path):
     record = kernel(tmp_path, "test_clean_up", CLEAN_UP,
                     "def clean_up(masks, min_object=20, max_hole=20):\n"
@@ -124,9 +132,17 @@ def test_a_models_shapes_are_replayed(tmp_path):
     assert outcome(replay("test_unet_shapes", SHAPES, record)) == "AssertionError: (None, 8, 8, 512)"
 
 
+def _toy():
+    """The visible test's input, as the test cell builds it."""
+    toy = np.zeros((3, 4, 4), dtype=np.uint8)
+    toy[1, :2] = 1
+    toy[2] = 1
+    return toy
+
+
 def _record(result, args=None):
     """A record of two calls answering ``result`` (the visible test calls salt_coverage(toy) twice)."""
-    toy_args = args if args is not None else [np.zeros((3, 4, 4), dtype=np.uint8)]
+    toy_args = args if args is not None else [_toy()]
     call = {"name": "salt_coverage", "args": toy_args, "kwargs": {"__dict__": {}}, "result": result}
     return {"names": {"salt_coverage": {"kind": "callable"}}, "calls": [call, dict(call)]}
 
@@ -152,17 +168,21 @@ HOSTILE_RECORDS = {
 @pytest.mark.parametrize("name", sorted(HOSTILE_RECORDS))
 def test_a_tampered_record_fails_the_test_without_harming_the_grader(name):
     outputs = replay("test_salt_coverage", COVERAGE, HOSTILE_RECORDS[name])
-    assert outputs and outputs[0]["ename"] in ("RecordError", "NotRecorded"), outputs
+    expected = "NotRecorded" if name in ("no record", "not a table") else "RecordError"
+    assert outputs and outputs[0]["ename"] == expected, outputs
+
+
+def test_a_record_for_the_right_inputs_is_used():
+    """The fixture above is sound: the same record with a right result passes the visible test's first line."""
+    outputs = replay("test_salt_coverage", COVERAGE, _record(np.array([0.0, 0.5, 1.0])))
+    assert outputs[0]["ename"] == "NotRecorded" and outputs[0]["traceback"][0].startswith("----> 9 ")  # the hidden call
 
 
 @pytest.mark.parametrize("result", [np.full(3, np.nan), "0.0 0.5 1.0", {"__opaque__": "FakeArray"}, None,
                                     {"__tuple__": [0.0, 0.5, 1.0]}, np.array([0.0, 0.5, 1.0, 9.0])])
 def test_odd_but_readable_results_are_judged_not_trusted(result):
     """NaN, strings, opaque objects, tuples: read as data, then the grader's assertions fail them."""
-    toy = np.zeros((3, 4, 4), dtype=np.uint8)
-    toy[1, :2] = 1
-    toy[2] = 1
-    outputs = replay("test_salt_coverage", COVERAGE, _record(result, [toy]))
+    outputs = replay("test_salt_coverage", COVERAGE, _record(result))
     assert outputs and outputs[0]["ename"] not in ("RecordError", "NotRecorded"), outputs
 
 
