@@ -23,6 +23,14 @@ the verdict: only the record does, and it is
   (dtype, shape, bytes) the grader's own run of the test passes, so a kernel
   that altered the test's inputs gains nothing.
 
+Writing a test cell: it may use NumPy as ``np``, the student's functions and
+values (anything it does not define; each call's arguments and result must
+be plain data: numbers, strings, NumPy arrays, tuples, lists, dicts, or a
+Keras model, of which the shapes are kept), and the names of
+:data:`LIBRARY_NAMES`. Another module must be added to
+:data:`TRUSTED_NAMES`; ``test_notebook_grading.py`` checks that the
+reference passes every test cell.
+
 What remains possible is what any autograder allows: the kernel sees the
 test's inputs (hidden ones included) when it runs, so a student may
 hard-code right answers for them, or fake the values of the library function
