@@ -173,8 +173,9 @@ def test_leaderboard_offers_the_hidden_training_iou_only():
 
 @pytest.mark.skipif(sandbox.bwrap_status()[0] is None, reason="the notebooks run in the sandbox")
 def test_notebooks_are_graded_and_written_answers_await_grading_by_hand(notebooks_zip, tmp_path):
-    """The reference's notebooks: every test cell passes with the rubric's points; answers have no score yet."""
-    folder = make_submission_folder("reference", tmp_path / "upload" / "assignment")
+    """The reference's notebooks over the stubs' .py files (their checks fail fast): the notebooks' own
+    test cells pass with the rubric's points, the U-Net's (built from the stub blocks) fails, answers have no score."""
+    folder = make_submission_folder("stubs", tmp_path / "upload" / "assignment")
     for name in ("1_data_and_unet.ipynb", "2_questions.ipynb"):
         shutil.copyfile(SOLUTIONS_DIR / name, folder / name)
     results, run = run_autograder(notebooks_zip, tmp_path / "root", tmp_path / "upload")
@@ -185,6 +186,8 @@ def test_notebooks_are_graded_and_written_answers_await_grading_by_hand(notebook
         if entry.manual:  # informational in Gradescope's terms: neither a score nor a status
             assert "score" not in test and "status" not in test, test
             assert test["output"].startswith("awaiting grading by hand"), test
+        elif grade_id == "test_unet_shapes":
+            assert test["status"] == "failed" and test["score"] == 0 and "NotImplementedError" in test["output"]
         else:
             assert test["status"] == "passed" and test["score"] == entry.points, test["output"]
     written = sum(e.points for e in RUBRIC.notebook.values() if e.manual)
