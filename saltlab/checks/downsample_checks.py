@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .block_mistakes import difference_pattern, name_structure_mistake
 from .core import Case, Check, Verdict, call_capturing, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers, format_ops, normalized_ops, random_weights, set_weights_by_role
 from .tolerance import float32_atol
@@ -71,9 +72,10 @@ def verdict_structure(case, got, expected):
             problems.append("'stride' mode must have trainable weights")
     if got_ops != want_ops:
         problems.append(f"layers are {format_ops(got_ops)}, expected {format_ops(want_ops)}")
+        problems.append(name_structure_mistake("downsample", got_ops, want_ops))
     if not problems:
         return Verdict(True)
-    return Verdict(False, f"downsample on {case.describe()}: " + "; ".join(problems))
+    return Verdict(False, f"downsample on {case.describe()}: " + "; ".join(p for p in problems if p))
 
 
 def probe_numerics(impl, case):
@@ -84,8 +86,10 @@ def probe_numerics(impl, case):
 
 
 def verdict_numerics(case, got, expected):
+    atol = max(NUMERIC_ATOL, float32_atol(expected["y"]))
+    pattern = difference_pattern(got["y"], expected["y"], rtol=NUMERIC_RTOL, atol=atol)
     return compare_arrays(f"downsample on {case.describe()}", got["y"], expected["y"],
-                          rtol=NUMERIC_RTOL, atol=max(NUMERIC_ATOL, float32_atol(expected["y"])))
+                          rtol=NUMERIC_RTOL, atol=atol, note=f" ({pattern})" if pattern else "")
 
 
 def error_cases():

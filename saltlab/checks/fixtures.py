@@ -171,6 +171,19 @@ def main(argv=None):
         else:
             path.write_bytes(plaindata.dumps(fresh))
             print(f"wrote {path.relative_to(REPO_ROOT)} ({len(fresh)} cases)")
+    # The training check's band (tests/fixtures/training.band.npz): 18 trainings to make,
+    # one to check (saltlab.checks.training_feedback.check_band).
+    from .training_feedback import BAND_PATH, check_band, compute_band
+
+    wanted.add(BAND_PATH.name)
+    if args.check:
+        problem = check_band(reference)
+        if problem:
+            print(f"fixtures: {problem}", file=sys.stderr)
+            stale.append(BAND_PATH.name)
+    else:
+        BAND_PATH.write_bytes(plaindata.dumps(compute_band(reference)))
+        print(f"wrote {BAND_PATH.relative_to(REPO_ROOT)} (the reference's training loss over seeds)")
     extra = sorted(p.name for p in FIXTURE_DIR.glob("*.npz") if p.name not in wanted)
     if args.check and (stale or extra):
         print("fixtures: out of date for " + ", ".join(stale + extra) + "; run `make fixtures`", file=sys.stderr)

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..evaluation.thresholds import THRESHOLD_GRID
 from .core import Case, Check, Verdict, call_capturing, register
+from .threshold_mistakes import name_threshold_mistake
 
 TOL = 1e-9
 """Thresholds and scores are compared to 1e-9: a grid built as 0.05 * k or with
@@ -95,6 +96,19 @@ def _plain_number(value):
 
 
 def verdict_optimum(case, got, expected):
+    verdict = _verdict_optimum(case, got, expected)
+    if verdict.passed:
+        return verdict
+    grid = np.array(expected["grid"], dtype=float)
+    scores = np.array(expected["scores"], dtype=float)
+    best = scores.max()
+    want = (grid[np.isclose(scores, best, rtol=0, atol=TOL)].min(), best)
+    mistake = name_threshold_mistake(case.arrays["y_true"], case.arrays["y_prob"], case.params["thresholds"],
+                                     case.params["metric"], got.get("best"), want)
+    return Verdict(False, f"{verdict.message} ({mistake})") if mistake else verdict
+
+
+def _verdict_optimum(case, got, expected):
     what = f"find_best_threshold on {case.describe()}"
     if got["types"] != ["float", "float"] or len(got["best"]) != 2:
         return Verdict(False, f"{what}: returned ({', '.join(got['types'])}); return two Python floats")
@@ -211,7 +225,10 @@ def verdict_hand(case, got, expected):
             f"metric={p['metric']!r}){' with' + arrangement[1:] if arrangement else ''}")
     want = p["_expected"]
     if got["best"] is None or None in got["best"] or not np.allclose(got["best"], want, rtol=0, atol=TOL):
-        return Verdict(False, f"{what} returned {tuple(got['best'])}, expected {tuple(want)}")
+        y_true, y_prob, thresholds = _hand_inputs(p)
+        mistake = name_threshold_mistake(y_true, y_prob, thresholds, p["metric"], got["best"], want)
+        return Verdict(False, f"{what} returned {tuple(got['best'])}, expected {tuple(want)}"
+                              + (f" ({mistake})" if mistake else ""))
     if got["types"] != ["float", "float"]:
         return Verdict(False, f"{what} returned ({', '.join(got['types'])}); return two Python floats")
     if p.get("_unchanged") and not got.get("unchanged"):
