@@ -86,6 +86,8 @@ STRUCTURE_MISTAKES = {
     "conv_block": [
         ("no ReLU after the second convolution", lambda ops: _without_last(ops, "relu")),
         ("no ReLU at all (the block is linear)", lambda ops: [op for op in ops if op[0] != "relu"]),
+        ("the ReLU only when batchnorm=True (inside the batchnorm branch)",
+         lambda ops: ops if any(op[0] == "bn" for op in ops) else [op for op in ops if op[0] != "relu"]),
         ("the ReLU before BatchNormalization", lambda ops: _flat(_relu_before_bn(s) for s in _stages(ops))),
         ("the ReLU before the convolution", lambda ops: _flat(_relu_first(s) for s in _stages(ops))),
         ("a ReLU twice in a row (activation='relu' in Conv2D and a ReLU layer after it)",
@@ -193,6 +195,17 @@ def name_structure_mistake(block, got_ops, want_ops):
             f"{format_ops(longer[min(len(got_ops), len(want_ops)):])}")
 
 
+def unnamed(names):
+    """The naming mistake: which layers were created without ``name=`` (Keras then chose their names).
+
+    Examples
+    --------
+    >>> unnamed(["conv2d_94", "re_lu_3"])
+    "layers created without name=: ['conv2d_94', 're_lu_3'] (Keras chose these names); pass name=... to every layer you create"
+    """
+    return f"layers created without name=: {list(names)[:6]} (Keras chose these names); pass name=... to every layer you create"
+
+
 # --- merge_skip --------------------------------------------------------------
 
 MERGES = {
@@ -255,8 +268,10 @@ def difference_pattern(got, expected, *, rtol, atol, border=2):
     'every difference is within 1 pixels of the border: look at the padding'
     """
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return ""
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
-    if not bad.any() or got.shape != expected.shape:
+    if not bad.any():
         return ""
     if got.ndim == 4 and got.shape[1] > 2 * border and got.shape[2] > 2 * border:
         for width in range(1, border + 1):

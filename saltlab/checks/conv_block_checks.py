@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .block_mistakes import difference_pattern, name_structure_mistake
+from .block_mistakes import difference_pattern, name_structure_mistake, unnamed
 from .core import Case, Check, Verdict, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers, format_ops, normalized_ops, random_weights, set_weights_by_role
 from .tolerance import float32_atol
@@ -121,7 +121,7 @@ def verdict_names(case, got, expected):
     if got["names"] and not wrong:
         return Verdict(True)
     return Verdict(False, f"conv_block(..., name='enc7'): layer names {got['names']} should all start with "
-                          "'enc7' (e.g. 'enc7_conv1'); pass name=... to every layer you create")
+                          f"'enc7' (e.g. 'enc7_conv1'); {unnamed(wrong) if got['names'] else 'the block created no layer'}")
 
 
 register(Check("conv_block.shapes", "conv_block", "output (N, H, W, filters) for even and odd sizes",

@@ -270,7 +270,17 @@ def verdict_error(case, got, expected):
     if got["raised"] == "ValueError":
         return Verdict(True)
     did = "returned normally" if got["raised"] is None else f"raised {got['raised']}"
-    return Verdict(False, f"find_best_threshold with {case.id.replace('-', ' ')} {did}; expected ValueError")
+    why = _ERROR_MISTAKES.get(case.id, "") if got["raised"] is None else ""
+    return Verdict(False, f"find_best_threshold with {case.id.replace('-', ' ')} {did}; expected ValueError{why}")
+
+
+_ERROR_MISTAKES = {
+    "non-binary-truth-iou": " (metric='iou' counts pixels itself, so it must refuse a y_true holding values other "
+                            "than 0 and 1, as precision() does for F1)",
+    "shapes-broadcast": " (shapes that broadcast are still different shapes: compare y_true.shape with y_prob.shape)",
+    "empty-thresholds": " (an empty list is not None: `if not thresholds` takes it for 'use the default grid')",
+}
+"""What a search that returns normally on an error case has done, by case."""
 
 
 register(Check("find_best_threshold.optimum", "find_best_threshold",

@@ -77,7 +77,7 @@ def grid_search(y_true, y_prob, thresholds, metric, *, strict=False, keep_last=F
 
 THRESHOLD_MISTAKES = [
     ("salt where y_prob > t (the contract: y_prob >= t)", dict(strict=True)),
-    ("keeping the last of equal scores (ties go to the lowest threshold)", dict(keep_last=True)),
+    ("keeping the last of equal scores in ascending order (the contract keeps the lowest threshold)", dict(keep_last=True)),
     ("keeping the first best in the order the thresholds are given, not the lowest", dict(given_order=True)),
     ("keeping the last best in the order the thresholds are given", dict(given_order=True, keep_last=True)),
     ("the F1 score used for metric='iou'", dict(metric="f1")),
@@ -110,7 +110,7 @@ def name_threshold_mistake(y_true, y_prob, thresholds, metric, got, want):
     >>> name_threshold_mistake([1, 0], [0.5, 0.2], [0.5, 0.6], "f1", got=(0.6, 0.5), want=(0.5, 1.0))
     ''
     >>> name_threshold_mistake([1, 1, 0, 0], [0.9, 0.8, 0.1, 0.2], [0.7, 0.5, 0.3], "f1", (0.7, 1.0), (0.3, 1.0))
-    'your result equals what you get with keeping the last of equal scores (ties go to the lowest threshold), or keeping the first best in the order the thresholds are given, not the lowest'
+    'your result equals what you get with keeping the last of equal scores in ascending order (the contract keeps the lowest threshold), or keeping the first best in the order the thresholds are given, not the lowest'
     """
     try:  # the student's answer: plain data, but maybe not two numbers
         got = tuple(float(v) for v in got)

@@ -70,7 +70,7 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
     images, masks = resize_for_check(data.images, data.masks, SIZE)
     params = {"downsample": downsample, "merge": merge, "data_seed": seed, **config}
     arrays = {"x_train": images[:n_train], "y_train": masks[:n_train, ..., None].astype(np.float32),
-              "x_val": images[n_train:], "x_show": showcase()[0]}
+              "x_val": images[n_train:], "x_show": showcase(SIZE)[0]}
     return Case(f"{downsample}-{merge}", params, arrays, secret={"y_val": masks[n_train:]})
 
 
