@@ -14,7 +14,7 @@ import pytest
 from saltlab.impl import load_implementation
 from saltlab.paths import REPO_ROOT
 
-from mutants import MUTANTS, build_mutant, overlay
+from mutants import MUTANTS, NAMED, build_mutant, overlay
 from saltlab.checks.in_process import score_locally
 
 UNUSUAL = Path(__file__).parent / "unusual"
@@ -38,6 +38,10 @@ def test_wrong_implementation_loses_points(name, tmp_path):
     unrelated_failures = sorted(cid for cid, v in results.items()
                                 if not v.passed and cid not in must_fail and _module_of(cid) not in affected)
     assert not unrelated_failures, f"mutant {name} also fails unrelated checks {unrelated_failures}"
+    # The feedback names the misconception (recomputed from the reference and the case's inputs).
+    if name in NAMED:
+        messages = [v.message for v in results.values() if not v.passed]
+        assert any(NAMED[name] in m for m in messages), f"mutant {name} is not named: {messages}"
 
 
 def _module_of(check_id):

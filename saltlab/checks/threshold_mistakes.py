@@ -109,6 +109,8 @@ def name_threshold_mistake(y_true, y_prob, thresholds, metric, got, want):
     'your result equals what you get with salt where y_prob > t (the contract: y_prob >= t)'
     >>> name_threshold_mistake([1, 0], [0.5, 0.2], [0.5, 0.6], "f1", got=(0.6, 0.5), want=(0.5, 1.0))
     ''
+    >>> name_threshold_mistake([1, 0], [0.5, 0.2], [0.5, 0.6], "f1", got=(0.5, 1.0000000119), want=(0.5, 1.0))[:45]
+    'the right threshold, a score 1e-08 off: the r'
     >>> name_threshold_mistake([1, 1, 0, 0], [0.9, 0.8, 0.1, 0.2], [0.7, 0.5, 0.3], "f1", (0.7, 1.0), (0.3, 1.0))
     'your result equals what you get with keeping the last of equal scores in ascending order (the contract keeps the lowest threshold), or keeping the first best in the order the thresholds are given, not the lowest'
     """
@@ -131,4 +133,10 @@ def name_threshold_mistake(y_true, y_prob, thresholds, metric, got, want):
             continue  # this mistake makes no difference on this case
         if np.allclose(got, value, rtol=0, atol=TOL):
             matches.append(what)
-    return f"your result equals what you get with {', or '.join(matches)}" if matches else ""
+    if matches:
+        return f"your result equals what you get with {', or '.join(matches)}"
+    difference = abs(got[1] - want[1])
+    if abs(got[0] - want[0]) <= TOL and 0 < difference <= 1e-6 * max(1.0, abs(want[1])):
+        return (f"the right threshold, a score {difference:.1g} off: the rounding of float32 arithmetic "
+                "somewhere (in the counts' ratio, or a np.float32 result); compute in float64")
+    return ""
