@@ -64,13 +64,18 @@ MAX_ROW_TEXT = 4000
 """Characters kept of a check's message and feedback: every per-student file stays far below 1 MB."""
 
 
-def _row(planned, passed, outcome_kind, message, feedback, seconds, measure=None):
-    return {"key": planned.key, "check_id": planned.entry.check_id, "question": planned.entry.question,
+def _row(planned, passed, outcome_kind, message, feedback, seconds, measure=None, figure=None):
+    row = {"key": planned.key, "check_id": planned.entry.check_id, "question": planned.entry.question,
             "hidden": planned.entry.hidden, "description": planned.check.description,
             "points": planned.entry.points, "earned": planned.entry.points if passed else 0.0,
             "passed": passed, "outcome": outcome_kind, "message": clean_text(message, MAX_ROW_TEXT),
             "feedback": clean_text(feedback, MAX_ROW_TEXT),
             "seconds": round(seconds, 3), "measure": None if measure is None else round(float(measure), 6)}
+    if figure is not None and not planned.entry.hidden:
+        # The verdict's own plain data (curve, band, predictions on public images); a hidden
+        # check gets no figure: its curve would tell its outcome before grades are published.
+        row["figure"] = figure
+    return row
 
 
 FAIL_ALL_FEEDBACK = 300
@@ -108,7 +113,7 @@ def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
     capped = budget_deadline is not None and budget_deadline < deadline
     if capped:
         deadline = budget_deadline
-    problem, measure = None, None
+    problem, measure, figure = None, None, None
     for case in planned.cases:
         try:
             outcome = worker.ask(planned.entry.check_id, case, deadline)
@@ -129,9 +134,10 @@ def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
             feedback = (_hidden_message(planned, outcome=outcome) if planned.entry.hidden
                         else _public_message(planned, verdict, outcome))
             return _row(planned, False, kind, f"{case.id}: {verdict.message}", feedback,
-                        time.monotonic() - start, verdict.measure), None, problem
+                        time.monotonic() - start, verdict.measure, verdict.figure), None, problem
         measure = verdict.measure if verdict.measure is not None else measure
-    return _row(planned, True, "passed", "", "", time.monotonic() - start, measure), None, problem
+        figure = verdict.figure if verdict.figure is not None else figure
+    return _row(planned, True, "passed", "", "", time.monotonic() - start, measure, figure), None, problem
 
 
 AFTER_HIDDEN = ("the process running your code had to be restarted after a hidden check and then failed to "

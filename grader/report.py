@@ -181,6 +181,9 @@ def feedback_md(record):
             mark = "passed" if row["passed"] else "graded" if row.get("manual") and row["outcome"] == "graded" \
                 else "FAILED"
             lines.append(f"- {mark} ({fmt(row['earned'])}/{fmt(row['points'])}) {what}")
+            if row.get("figure"):
+                lines.append(f"  ![training loss against the reference's band, predictions on public images]"
+                             f"({figure_name(row)})")
             if row["feedback"] and (not row["passed"] or row.get("manual")):
                 lines += ["", markdown_block(row["feedback"], indent="  "), ""]
         lines.append("")
@@ -189,9 +192,24 @@ def feedback_md(record):
     return "\n".join(lines) + "\n"
 
 
+def figure_name(row):
+    """File name of a row's figure next to ``feedback.md`` (check ids are the rubric's, never a student's text)."""
+    return f"{row['check_id']}.png"
+
+
+def write_figures(folder, record):
+    """The training checks' figures (:mod:`saltlab.checks.training_feedback`), PNG, byte-identical run to run."""
+    from saltlab.checks.training_feedback import render_figure
+
+    for row in record["checks"]:
+        if row.get("figure"):
+            write_atomic(folder / figure_name(row), render_figure(row["figure"], title=row["check_id"]))
+
+
 def write_student(out, record):
-    """Write ``grade.json``, ``results.json`` and ``feedback.md`` of one student."""
+    """Write ``grade.json``, ``results.json``, ``feedback.md`` and the figures of one student."""
     folder = Path(out) / record["folder"]
+    write_figures(folder, record)
     write_atomic(folder / "results.json", results_json(record))
     write_atomic(folder / "feedback.md", feedback_md(record))
     # Last: a grade.json present means the student is completely written. It is the

@@ -6,7 +6,8 @@ reference at test time (instead of keeping edited copies) keeps them in step
 with it: a replacement whose text is no longer in the reference fails loudly.
 
 ``MUTANTS[name] = (module, what_is_wrong, [(function, old, new), ...], must_fail)``
-where ``must_fail`` is the set of public check ids that must lose points.
+where ``must_fail`` is the set of public check ids that must lose points;
+``NAMED[name]`` the words of the public tests' message that name the mistake.
 """
 
 import re
@@ -295,6 +296,77 @@ MUTANTS = {
          "            return float(np.mean(values))\n")],
         {"find_best_threshold.optimum"}),
 }
+
+
+NAMED = {
+    # conv_block
+    "conv_block_bias_inverted": "no bias in the convolutions although batchnorm=False",
+    "conv_block_bias_with_bn": "a bias in the convolutions although batchnorm=True",
+    "conv_block_bn_always": "BatchNormalization whatever batchnorm says",
+    "conv_block_frozen": "the convolutions created with trainable=False",
+    "conv_block_ignores_name": "layers created without name=: ['conv2d_",
+    "conv_block_kernel_ignored": "kernel_size ignored",
+    "conv_block_names_on_conv_only": "layers created without name=: ['re_lu_",
+    "conv_block_no_relu": "no ReLU at all (the block is linear), or the ReLU only when batchnorm=True",
+    "conv_block_no_second_relu": "no ReLU after the second convolution",
+    "conv_block_one_conv": "one Conv2D stage instead of two",
+    "conv_block_relu_before_bn": "the ReLU before BatchNormalization",
+    "conv_block_relu_only_with_bn": "no ReLU at all (the block is linear), or the ReLU only when batchnorm=True",
+    "conv_block_valid_padding": "padding='valid' in the convolutions",
+    # downsample
+    "downsample_avgpool": "average pooling instead of max pooling",
+    "downsample_error_without_value": "does not mention ['avgpool']",
+    "downsample_ignores_name": "layers created without name=: ['max_pooling2d_",
+    "downsample_mode_case_insensitive": "modes are case-sensitive: 'Maxpool' is not 'maxpool'",
+    "downsample_pool_stride_1": "pooling with strides=1",
+    "downsample_stride_fixed_filters": "Conv2D filters=64 where the contract has filters=4",
+    "downsample_stride_is_pooling": "max pooling in 'stride' mode instead of a learned convolution",
+    "downsample_stride_kernel_2": "a 2x2 stride-2 convolution instead of 3x3",
+    "downsample_stride_no_bias": "no bias in the stride-2 convolution",
+    "downsample_stride_relu_unnamed": "layers created without name=: ['re_lu_",
+    "downsample_stride_without_relu": "no ReLU after the stride-2 convolution",
+    "downsample_unknown_mode_is_maxpool": "an unknown mode fell back to a default",
+    "downsample_valid_pooling": "padding='valid' (floor(H/2) instead of ceil(H/2))",
+    # merge_skip
+    "merge_add_is_average": "your output equals the average (decoder + encoder) / 2",
+    "merge_add_is_subtract": "your output equals the difference decoder - encoder",
+    "merge_channels_only_check": "not the channel counts only",
+    "merge_concat_encoder_first": "your output equals the concatenation in the order [encoder, decoder]",
+    "merge_ignores_name": "layers created without name=: ['concatenate_",
+    "merge_max_min_swapped": "your output equals the element-wise minimum",
+    "merge_mode_case_insensitive": "modes are case-sensitive: 'Concat' is not 'concat'",
+    "merge_none_mode_passthrough": "'none' is the model builder's option",
+    "merge_shape_error_is_type_error": "raised TypeError; expected ValueError",
+    "merge_unknown_mode_is_concat": "an unknown mode fell back to a default",
+    # find_best_threshold
+    "threshold_clips_in_place": "changed the arrays it was given",
+    "threshold_f1_mean_per_image": "the score computed per image and averaged",
+    "threshold_f1_zero_division_0": "precision and recall computed with zero_division=0 inside F1",
+    "threshold_first_in_given_order": "keeping the first best in the order the thresholds are given",
+    "threshold_grid_linspace": "the default grid np.linspace(0.05, 0.95, 20)",
+    "threshold_grid_misses_005": "a default grid that misses 0.05",
+    "threshold_grid_misses_095": "np.arange(0.05, 0.95, 0.05), which misses 0.95",
+    "threshold_iou_empty_is_zero": "the IoU of an empty truth and an empty prediction taken as 0",
+    "threshold_iou_is_f1": "the F1 score used for metric='iou'",
+    "threshold_iou_skips_validation": "metric='iou' counts pixels itself, so it must refuse a y_true",
+    "threshold_returns_index": "the position of the best threshold returned instead of its value",
+    "threshold_strict_greater": "salt where y_prob > t (the contract: y_prob >= t)",
+    "threshold_thresholds_truthiness": "`if not thresholds` takes it for 'use the default grid'",
+    "threshold_ties_to_highest": "keeping the last of equal scores in ascending order",
+    # precision / recall (saltlab/checks/misconceptions.py)
+    "metrics_swapped": "your value equals the recall (the two denominators swapped)",
+    "metrics_mean_per_image": "computed per image (each index of the first axis) and averaged",
+}
+"""A phrase the failing messages of each mutant must contain: the feedback names its misconception.
+
+Measured over the 55 mutants of conv_block, downsample, merge_skip and
+find_best_threshold: 46 named exactly, 4 named with one other candidate
+that gives the same answer on the failing case (``no_relu`` and
+``relu_only_with_bn``; ``first_in_given_order`` and ``ties_to_highest``),
+5 only located (the message shows the case and the exception or the
+differing value): ``conv_block_name_none_crash``, ``merge_concat_axis_1``,
+``threshold_f1_divides_by_zero``, ``threshold_no_asarray``,
+``threshold_no_validation``."""
 
 
 def _function_span(source, function):

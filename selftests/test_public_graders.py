@@ -14,7 +14,7 @@ import pytest
 from saltlab.impl import load_implementation
 from saltlab.paths import REPO_ROOT
 
-from mutants import MUTANTS, build_mutant, overlay
+from mutants import MUTANTS, NAMED, build_mutant, overlay
 from saltlab.checks.in_process import score_locally
 
 UNUSUAL = Path(__file__).parent / "unusual"
@@ -38,6 +38,10 @@ def test_wrong_implementation_loses_points(name, tmp_path):
     unrelated_failures = sorted(cid for cid, v in results.items()
                                 if not v.passed and cid not in must_fail and _module_of(cid) not in affected)
     assert not unrelated_failures, f"mutant {name} also fails unrelated checks {unrelated_failures}"
+    # The feedback names the misconception (recomputed from the reference and the case's inputs).
+    if name in NAMED:
+        messages = [v.message for v in results.values() if not v.passed]
+        assert any(NAMED[name] in m for m in messages), f"mutant {name} is not named: {messages}"
 
 
 def _module_of(check_id):
@@ -107,19 +111,26 @@ def test_unusual_blocks_pass_the_training_check(tmp_path):
     impl = load_implementation(overlay(tmp_path / "blocks", {"blocks.py": UNUSUAL / "blocks.py"}))
     verdict = score_locally(impl, ["training.maxpool_concat"])["training.maxpool_concat"]
     assert verdict.passed, verdict.message
+    assert "within the reference's band" in verdict.message and verdict.figure is not None
 
 
 @pytest.mark.slow
 def test_broken_blocks_fail_the_training_check(tmp_path):
     """Blocks that build but cannot learn (frozen convolutions) stay below the floor."""
-    from saltlab.checks.core import get_check, run_probe
+    from saltlab.checks.core import get_check, judge, run_probe
     from saltlab.checks.training_checks import IOU_FLOOR, training_case, validation_iou
 
     impl = load_implementation(build_mutant("conv_block_frozen", tmp_path / "m"))
     case = training_case("maxpool", "concat", seed=0)
-    outcome = run_probe(get_check("training.maxpool_concat"), impl, case)
+    check = get_check("training.maxpool_concat")
+    outcome = run_probe(check, impl, case)
     assert outcome.status == "ok", outcome.detail  # it fails on the score, not on a crash
     assert validation_iou(case, outcome.answer) < IOU_FLOOR
+    # The feedback names the pattern (measured: loss 1.36 -> 1.27, 0.0% of pixels predicted salt)
+    # and carries the figure's data.
+    verdict = judge(check, case, outcome, None)
+    assert 'stuck on "no salt"' in verdict.message, verdict.message
+    assert verdict.figure is not None and verdict.figure["band_low"] is not None
 
 
 def test_untouched_stubs_fail_every_test_with_one_line(tmp_path):

@@ -25,10 +25,12 @@ BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
 INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "pyproject.toml", "mk", "conftest.py")
-INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "tests/CLAUSES.md")
+INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "tests/CLAUSES.md", "saltlab/checks/threshold_mistakes.py")
 """Paths (from the repository root) left out of the bundle: building what students
 get (this package) and the benchmarks both need ``solutions/``; the clause table
-describes the hidden cases' arrangements and names the project's mutants."""
+describes the hidden cases' arrangements and names the project's mutants; the
+threshold search's known mistakes are variations of a working grid search (the
+grader names them; the bundle's public tests do without)."""
 CACHE_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 
 _REGION = re.compile(r"### BEGIN SOLUTION.*?\n(.*?)### END SOLUTION", re.DOTALL)

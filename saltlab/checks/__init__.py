@@ -14,7 +14,11 @@ Modules: :mod:`.core` (Case, Check, Verdict, the registry), :mod:`.plaindata`
 (the only data format that crosses between probe and verdict), one module per
 graded function (``<function>_checks.py``, gathered by :mod:`.all_checks`),
 :mod:`.fixtures` (``make fixtures``), :mod:`.rubric`, :mod:`.in_process`
-(the public tests' runner) and :mod:`.pytest_plugin`.
+(the public tests' runner) and :mod:`.pytest_plugin`. The known mistakes a
+failing verdict names, recomputed from the case's inputs: :mod:`.misconceptions`
+(precision, recall), :mod:`.block_mistakes` (conv_block, downsample,
+merge_skip), :mod:`.threshold_mistakes`; :mod:`.training_feedback` (the
+training check's band, pattern and figure).
 
 Importing the package registers every check: the imports run one way,
 ``__init__`` -> ``all_checks`` -> ``<function>_checks`` -> ``core``, and

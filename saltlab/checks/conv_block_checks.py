@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .block_mistakes import difference_pattern, name_structure_mistake, unnamed
 from .core import Case, Check, Verdict, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers, format_ops, normalized_ops, random_weights, set_weights_by_role
 from .tolerance import float32_atol
@@ -89,7 +90,7 @@ def verdict_structure(case, got, expected):
     if got_ops == want_ops:
         return Verdict(True)
     return Verdict(False, f"conv_block on {case.describe()}: layers are\n    {format_ops(got_ops)}\n"
-                          f"  expected\n    {format_ops(want_ops)}")
+                          f"  expected\n    {format_ops(want_ops)}\n  {name_structure_mistake('conv_block', got_ops, want_ops)}")
 
 
 # --- numerics ---------------------------------------------------------------
@@ -101,8 +102,10 @@ def probe_numerics(impl, case):
 
 
 def verdict_numerics(case, got, expected):
+    atol = max(NUMERIC_ATOL, float32_atol(expected["y"]))
+    pattern = difference_pattern(got["y"], expected["y"], rtol=NUMERIC_RTOL, atol=atol)
     return compare_arrays(f"conv_block on {case.describe()} with the reference's weights", got["y"], expected["y"],
-                          rtol=NUMERIC_RTOL, atol=max(NUMERIC_ATOL, float32_atol(expected["y"])))
+                          rtol=NUMERIC_RTOL, atol=atol, note=f" ({pattern})" if pattern else "")
 
 
 # --- names ------------------------------------------------------------------
@@ -118,7 +121,7 @@ def verdict_names(case, got, expected):
     if got["names"] and not wrong:
         return Verdict(True)
     return Verdict(False, f"conv_block(..., name='enc7'): layer names {got['names']} should all start with "
-                          "'enc7' (e.g. 'enc7_conv1'); pass name=... to every layer you create")
+                          f"'enc7' (e.g. 'enc7_conv1'); {unnamed(wrong) if got['names'] else 'the block created no layer'}")
 
 
 register(Check("conv_block.shapes", "conv_block", "output (N, H, W, filters) for even and odd sizes",

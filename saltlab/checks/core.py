@@ -80,12 +80,15 @@ class Verdict:
 
     ``measure`` is the number the verdict was decided on, when there is one
     (the validation IoU of a training check): the grader records it, and
-    Gradescope's leaderboard can show it.
+    Gradescope's leaderboard can show it. ``figure`` is plain data a figure
+    is drawn from (the training check's curve and predictions on public
+    images, :mod:`.training_feedback`), made by the verdict, never by the probe.
     """
 
     passed: bool
     message: str = ""
     measure: float = None
+    figure: dict = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ def compare_arrays(what, got, expected, *, rtol, atol, note=""):
     """
     got, expected = np.asarray(got), np.asarray(expected)
     if got.shape != expected.shape:
-        return Verdict(False, f"{what}: output shape {got.shape}, expected {expected.shape}")
+        return Verdict(False, f"{what}: output shape {got.shape}, expected {expected.shape}{note}")
     if np.allclose(got, expected, rtol=rtol, atol=atol):
         return Verdict(True)
     return Verdict(False, f"{what}: {first_difference(got, expected, rtol=rtol, atol=atol)}{note}")

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .block_mistakes import difference_pattern, name_structure_mistake, unnamed
 from .core import Case, Check, Verdict, call_capturing, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers, format_ops, normalized_ops, random_weights, set_weights_by_role
 from .tolerance import float32_atol
@@ -71,9 +72,10 @@ def verdict_structure(case, got, expected):
             problems.append("'stride' mode must have trainable weights")
     if got_ops != want_ops:
         problems.append(f"layers are {format_ops(got_ops)}, expected {format_ops(want_ops)}")
+        problems.append(name_structure_mistake("downsample", got_ops, want_ops))
     if not problems:
         return Verdict(True)
-    return Verdict(False, f"downsample on {case.describe()}: " + "; ".join(problems))
+    return Verdict(False, f"downsample on {case.describe()}: " + "; ".join(p for p in problems if p))
 
 
 def probe_numerics(impl, case):
@@ -84,8 +86,10 @@ def probe_numerics(impl, case):
 
 
 def verdict_numerics(case, got, expected):
+    atol = max(NUMERIC_ATOL, float32_atol(expected["y"]))
+    pattern = difference_pattern(got["y"], expected["y"], rtol=NUMERIC_RTOL, atol=atol)
     return compare_arrays(f"downsample on {case.describe()}", got["y"], expected["y"],
-                          rtol=NUMERIC_RTOL, atol=max(NUMERIC_ATOL, float32_atol(expected["y"])))
+                          rtol=NUMERIC_RTOL, atol=atol, note=f" ({pattern})" if pattern else "")
 
 
 def error_cases():
@@ -95,14 +99,22 @@ def error_cases():
 def probe_error(impl, case):
     import keras
 
-    return call_capturing(impl.downsample, keras.Input((8, 8, 2)), case.params["mode"])
+    record = call_capturing(impl.downsample, keras.Input((8, 8, 2)), case.params["mode"])
+    # A downsample that does not raise returns a KerasTensor, which is not plain data: the
+    # verdict needs only whether and what it raised ("returned normally; expected ValueError").
+    record.pop("value", None)
+    return record
 
 
 def verdict_error(case, got, expected):
     mode = case.params["mode"]
     if got["raised"] != "ValueError":
         what = "returned normally" if got["raised"] is None else f"raised {got['raised']}"
-        return Verdict(False, f"downsample(x, {mode!r}) {what}; expected ValueError naming the valid modes and {mode!r}")
+        why = ""
+        if got["raised"] is None:
+            why = (f" (modes are case-sensitive: {mode!r} is not {mode.lower()!r})" if mode.lower() in ("maxpool", "stride")
+                   else " (an unknown mode fell back to a default; look it up and raise for anything else)")
+        return Verdict(False, f"downsample(x, {mode!r}) {what}; expected ValueError naming the valid modes and {mode!r}{why}")
     message = got["message"]
     missing = [word for word in ("maxpool", "stride", mode) if word not in message]
     if missing:
@@ -126,7 +138,7 @@ def verdict_names(case, got, expected):
     if not wrong:
         return Verdict(True)
     return Verdict(False, f"downsample(x, {case.params['mode']!r}, name='down3'): layer names {got['names']} should all "
-                          "start with 'down3' (e.g. 'down3_pool'); pass name=... to every layer you create")
+                          f"start with 'down3' (e.g. 'down3_pool'); {unnamed(wrong)}")
 
 
 register(Check("downsample.shapes", "downsample", "output (N, ceil(H/2), ceil(W/2), C) in both modes",

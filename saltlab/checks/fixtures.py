@@ -15,8 +15,9 @@ import numpy as np
 
 from ..paths import REPO_ROOT
 from . import plaindata
-from .core import REGISTRY, get_check, run_probe
+from .core import REGISTRY, Check, get_check, run_probe
 from .tolerance import float32_atol
+from .training_feedback import BAND_PATH, BAND_SEEDS, load_band
 
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures"
 ARRAY_RTOL = 1e-6
@@ -89,6 +90,64 @@ def compute_expected(check, reference):
     cases = check.public_cases()
     answers = reference_answers(check, reference, cases)
     return {case.id: {"digest": case_digest(case), "answer": answers[case.id][1]} for case in cases}
+
+
+# --- the training check's band ---------------------------------------------
+
+BAND_CHECK_RTOL = 0.02
+"""``--check`` retrains one seed and compares its curve to the stored one with this tolerance.
+
+The same seed gives the same curve to the last digit on one machine; on
+another processor float32 kernels differ in the last bits and 160 Adam steps
+can amplify that; a change of the recipe (rate, schedule, loss) moves the
+curve by far more than 2%."""
+
+
+def compute_band(reference, *, seeds=BAND_SEEDS, configurations=None):
+    """The reference's epoch losses over ``seeds`` for each configuration (trains len(seeds) x 3 networks).
+
+    Returns
+    -------
+    band : dict
+        ``{"seeds": [...], "curves": {"maxpool-concat": array (len(seeds), epochs), ...}}``.
+    """
+    from .training_checks import CONFIGURATIONS, probe_training, training_case
+
+    check = Check("training.band", "build_unet", "the reference's training curves", list, probe_training, None)
+    curves = {}
+    for downsample, merge in configurations or CONFIGURATIONS:
+        rows = []
+        for seed in seeds:
+            case = training_case(downsample, merge, seed=seed)
+            outcome = run_probe(check, reference, case)
+            if outcome.status != "ok":
+                raise RuntimeError(f"the reference fails training {case.id} seed {seed}: {outcome.detail}")
+            rows.append(outcome.answer["epoch_loss"])
+        curves[f"{downsample}-{merge}"] = np.asarray(rows, dtype=np.float64)
+    return {"seeds": list(seeds), "curves": curves}
+
+
+def check_band(reference):
+    """``fixtures --check``'s test of the band: seed 0 of one configuration, retrained, equals the stored curve.
+
+    One training (about 5 s), not eighteen: it proves the stored band was
+    made by the current reference and recipe.
+
+    Returns
+    -------
+    problem : str or None
+    """
+    band = load_band()
+    if band is None:
+        return f"{BAND_PATH.name} is missing"
+    fresh = compute_band(reference, seeds=(0,), configurations=[("maxpool", "concat")])["curves"]["maxpool-concat"][0]
+    stored = np.asarray(band["curves"].get("maxpool-concat"), dtype=float)
+    if stored.ndim != 2 or list(band["seeds"])[:1] != [0] or stored.shape[1] != fresh.size:
+        return f"{BAND_PATH.name} does not hold seed 0 of maxpool-concat"
+    if not np.allclose(stored[0], fresh, rtol=BAND_CHECK_RTOL, atol=0):
+        return f"{BAND_PATH.name}: seed 0 now trains to {np.round(fresh, 4).tolist()}, stored {np.round(stored[0], 4).tolist()}"
+    return None
+
 
 
 class FixtureError(LookupError):
@@ -171,6 +230,17 @@ def main(argv=None):
         else:
             path.write_bytes(plaindata.dumps(fresh))
             print(f"wrote {path.relative_to(REPO_ROOT)} ({len(fresh)} cases)")
+    # The training check's band (tests/fixtures/training.band.npz): 18 trainings to make,
+    # one to check (check_band).
+    wanted.add(BAND_PATH.name)
+    if args.check:
+        problem = check_band(reference)
+        if problem:
+            print(f"fixtures: {problem}", file=sys.stderr)
+            stale.append(BAND_PATH.name)
+    else:
+        BAND_PATH.write_bytes(plaindata.dumps(compute_band(reference)))
+        print(f"wrote {BAND_PATH.relative_to(REPO_ROOT)} (the reference's training loss over seeds)")
     extra = sorted(p.name for p in FIXTURE_DIR.glob("*.npz") if p.name not in wanted)
     if args.check and (stale or extra):
         print("fixtures: out of date for " + ", ".join(stale + extra) + "; run `make fixtures`", file=sys.stderr)

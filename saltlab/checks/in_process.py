@@ -21,22 +21,27 @@ def run_check_locally(check, impl):
     -------
     verdict : Verdict
         On failure the message ends with the check's hint (unless the function
-        is simply not implemented yet).
+        is simply not implemented yet). On a pass, what the last verdict said
+        (the training checks: the IoU and the curve's pattern). Its
+        ``figure`` (training checks) is kept, passed or failed.
 
     Raises
     ------
     FixtureError
         If a reference answer the check needs is missing or stale.
     """
+    figure, said = None, ""
     for case in check.public_cases():
         outcome = run_probe(check, impl, case)
         expected = load_expected(check.id, case) if check.needs_reference and outcome.status == "ok" else None
         verdict = judge(check, case, outcome, expected)
+        figure = verdict.figure if verdict.figure is not None else figure
+        said = verdict.message or said
         if not verdict.passed:
             if outcome.status == "ok" and check.hint:
-                return Verdict(False, f"{verdict.message}\n  hint: {check.hint}")
+                return Verdict(False, f"{verdict.message}\n  hint: {check.hint}", verdict.measure, verdict.figure)
             return verdict
-    return Verdict(True)
+    return Verdict(True, said, figure=figure)
 
 
 def score_locally(impl, check_ids=None, *, include_training=False):

@@ -159,7 +159,8 @@ def format_ops(ops):
         elif op[0] == "relu":
             words.append("ReLU")
         elif op[0] == "maxpool":
-            words.append(f"MaxPooling2D({op[1][0]}, padding={op[3]!r})")
+            stride = "" if op[2] == op[1] else f", strides={op[2][0]}"  # Keras's default strides are the pool size
+            words.append(f"MaxPooling2D({op[1][0]}{stride}, padding={op[3]!r})")
         else:
             words.append(str(op[1]))
     return " -> ".join(words) or "(no layers)"

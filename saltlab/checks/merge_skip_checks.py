@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .block_mistakes import name_merge_mistake, unnamed
 from .core import Case, Check, Verdict, call_capturing, compare_arrays, register
 from .keras_probe import build_block_model, describe_layers
 
@@ -50,12 +51,12 @@ def probe_values(impl, case):
 def verdict_values(case, got, expected):
     decoder, encoder = case.arrays["decoder"], case.arrays["encoder"]
     y = np.asarray(got["y"])
-    swapped = NUMPY_ANSWER["concat"](encoder, decoder)
-    note = ""
-    if case.params["mode"] == "concat" and y.shape == swapped.shape and np.allclose(y, swapped, rtol=RTOL, atol=ATOL):
-        note = " (the channels are in the order [encoder, decoder]; the contract puts the decoder first)"
-    return compare_arrays(f"merge_skip on {case.describe()}", y, NUMPY_ANSWER[case.params["mode"]](decoder, encoder),
-                          rtol=RTOL, atol=ATOL, note=note)
+    want = NUMPY_ANSWER[case.params["mode"]](decoder, encoder)
+    if y.shape == want.shape and np.allclose(y, want, rtol=RTOL, atol=ATOL):
+        return Verdict(True)
+    mistake = name_merge_mistake(case.params["mode"], decoder, encoder, y, rtol=RTOL, atol=ATOL)
+    return compare_arrays(f"merge_skip on {case.describe()}", y, want, rtol=RTOL, atol=ATOL,
+                          note=f" ({mistake})" if mistake else "")
 
 
 def error_cases():
@@ -86,12 +87,24 @@ def probe_error(impl, case):
     return record
 
 
+_ERROR_MISTAKES = {
+    "add-broadcast-rows": " (the channel counts are equal but the rows are not: compare the whole shapes, "
+                          "not the channel counts only; Keras's Add would broadcast them without a word)",
+    "max-broadcast-channels": " (shapes that broadcast are still different shapes: compare the whole shapes)",
+    "unknown-mode": " (an unknown mode fell back to a default; look it up and raise for anything else)",
+    "mode-none": " ('none' is the model builder's option, not a merge mode of this function)",
+    "mode-Concat": " (modes are case-sensitive: 'Concat' is not 'concat')",
+}
+"""What a merge that returns normally on an error case has done, by case."""
+
+
 def verdict_error(case, got, expected):
     p = case.params
     call = f"merge_skip(decoder {tuple(p['decoder_shape'])}, encoder {tuple(p['encoder_shape'])}, {p['mode']!r})"
     if got["raised"] != "ValueError":
         what = "returned normally" if got["raised"] is None else f"raised {got['raised']}"
-        return Verdict(False, f"{call} {what}; expected ValueError")
+        why = _ERROR_MISTAKES.get(case.id, "") if got["raised"] is None else ""
+        return Verdict(False, f"{call} {what}; expected ValueError{why}")
     message = got["message"]
     if p["mode"] in NUMPY_ANSWER:
         # Both shapes must be named; accept any spelling that shows every size of both.
@@ -121,7 +134,7 @@ def verdict_names(case, got, expected):
     if not wrong:
         return Verdict(True)
     return Verdict(False, f"merge_skip(decoder, encoder, {case.params['mode']!r}, name='dec2_merge'): layer names "
-                          f"{got['names']} should all start with 'dec2_merge'; pass name=... to the merge layer")
+                          f"{got['names']} should all start with 'dec2_merge'; {unnamed(wrong)}")
 
 
 register(Check("merge_skip.values", "merge_skip", "concat (decoder first), add, max, min equal NumPy's answer",

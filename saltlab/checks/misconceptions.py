@@ -1,4 +1,7 @@
-"""Known mistakes, recomputed from a failing case's inputs, so the feedback can name the one a student made.
+"""Known mistakes of precision and recall, recomputed from a failing case's inputs, so the feedback can name them.
+
+The blocks' are in :mod:`.block_mistakes`, ``find_best_threshold``'s in
+:mod:`.threshold_mistakes`.
 
 A verdict that fails compares the student's answer with what each known
 mistake gives on the same inputs. The wrong answers are computed here, in

@@ -15,10 +15,13 @@ Options
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from ..impl import ImplementationError, load_implementation
+from ..io import write_atomic
+from ..paths import OUT_DIR
 from .core import get_check
 from .fixtures import FixtureError
 from .in_process import run_check_locally
@@ -75,10 +78,29 @@ def run_check(request, impl):
             verdict = run_check_locally(check, impl)
         except FixtureError as error:
             pytest.fail(str(error), pytrace=False)
+        message = verdict.message
+        if verdict.figure is not None:
+            message += f"\n  figure: {_write_figure(check.id, verdict.figure)}"
         if not verdict.passed:
-            pytest.fail(verdict.message, pytrace=False)
+            pytest.fail(message, pytrace=False)
 
     return run
+
+
+FIGURE_DIR = OUT_DIR / "training"
+
+
+def _write_figure(check_id, figure):
+    """Save a training check's figure as ``out/training/<check id>.png``; return its path as shown."""
+    from .training_feedback import render_figure
+
+    path = FIGURE_DIR / f"{check_id}.png"
+    FIGURE_DIR.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, render_figure(figure, title=check_id))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -112,6 +134,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         possible_total += possible
         write(f"  {title:<62} {earned:>5g} / {possible:<3g}")
     write(f"  {'total':<62} {earned_total:>5g} / {possible_total:<3g}")
+    if any(check_id.startswith("training.") for check_id in results) and FIGURE_DIR.is_dir():
+        write(f"  Training curves against the reference's band, and predictions: {FIGURE_DIR}/")
     hidden = rubric.possible(hidden=True)
     write(f"  Hidden tests run at grading time: {hidden:g} more points, on inputs you cannot see.")
     path = config.getoption("--points-json")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..evaluation.scores import iou
 from .core import Case, Check, Verdict, register
+from .training_feedback import band_of, curve_pattern, figure_data, predicted_coverage
 
 SIZE = 32
 """Images are resized 101 -> 32 for the check: the lesson (the blocks learn) holds at this size.
@@ -84,12 +85,15 @@ def training_case(downsample, merge, *, seed=0, config=CONFIG):
     """Synthetic training and validation data for one configuration.
 
     The validation masks go to ``secret``: the probe never receives them.
+    ``x_show`` holds the public images of the figure (:func:`.training_feedback.showcase`).
     """
+    from .training_feedback import showcase
+
     n_train, n_val = config["n_train"], config["n_val"]
     images, masks = check_data(n_train + n_val, seed)
     params = {"downsample": downsample, "merge": merge, "data_seed": seed, **config}
     arrays = {"x_train": images[:n_train], "y_train": masks[:n_train, ..., None].astype(np.float32),
-              "x_val": images[n_train:]}
+              "x_val": images[n_train:], "x_show": showcase(SIZE)[0]}
     return Case(f"{downsample}-{merge}", params, arrays, secret={"y_val": masks[n_train:]})
 
 
@@ -110,8 +114,10 @@ def probe_training(impl, case):
                            seed=p["data_seed"], cosine=p.get("schedule") == "cosine")
     # One call on every validation image: a few MB at this size, and no predict() loop to set up.
     probabilities = keras.ops.convert_to_numpy(model(case.arrays["x_val"], training=False))
+    shown = keras.ops.convert_to_numpy(model(case.arrays["x_show"], training=False))
     steps = len(losses) // p["epochs"]
     return {"probabilities": np.asarray(probabilities, dtype=np.float32).reshape(case.arrays["x_val"].shape[:3]),
+            "showcase": np.asarray(shown, dtype=np.float32).reshape(case.arrays["x_show"].shape[:3]),
             "epoch_loss": [float(np.mean(losses[e * steps:(e + 1) * steps])) for e in range(p["epochs"])]}
 
 
@@ -137,39 +143,28 @@ def learning_curve(case, got):
     return [float(v) for v in curve]
 
 
-def describe_curve(curve):
-    """One sentence on how the training loss moved (first to last epoch), naming the pattern.
-
-    Examples
-    --------
-    >>> describe_curve([1.2, 1.19, 1.2, 1.19])
-    'the training loss stayed at 1.20 -> 1.19 over 4 epochs: the network did not learn (stuck, as a network that predicts no salt anywhere is)'
-    >>> describe_curve([1.2, 0.9, 0.6, 0.4])
-    'the training loss went 1.20 -> 0.40 over 4 epochs'
-    >>> describe_curve([1.2, 3.5, float("nan"), 9.0])
-    'the training loss went 1.20 -> 9.00 over 4 epochs: it diverged (not a number or growing)'
-    """
-    first, last = curve[0], curve[-1]
-    moved = f"{first:.2f} -> {last:.2f} over {len(curve)} epochs"
-    if not all(np.isfinite(curve)) or last > first * 1.05:
-        return f"the training loss went {moved}: it diverged (not a number or growing)"
-    if last > first * 0.9:
-        return (f"the training loss stayed at {moved}: the network did not learn "
-                "(stuck, as a network that predicts no salt anywhere is)")
-    return f"the training loss went {moved}"
+def showcase_probabilities(case, got):
+    """The probe's predictions on the public showcase images, checked for shape (zeros when unusable)."""
+    shown = got.get("showcase")
+    want = case.arrays["x_show"].shape[:3]
+    if not isinstance(shown, np.ndarray) or shown.shape != want or shown.dtype.kind != "f":
+        return np.zeros(want)
+    return shown
 
 
 def verdict_training(case, got, expected):
     score = validation_iou(case, got)
     config = f"build_unet(downsample={case.params['downsample']!r}, merge={case.params['merge']!r}) from your blocks"
+    curve, band = learning_curve(case, got), band_of(case)
+    _, story = curve_pattern(curve, band, predicted_coverage(got["probabilities"]))
+    figure = figure_data(curve, band, showcase_probabilities(case, got))
     if score >= IOU_FLOOR:
-        return Verdict(True, f"{config}: validation IoU {score:.3f} (floor {IOU_FLOOR})", measure=float(score))
-    curve = learning_curve(case, got)
-    story = f"; {describe_curve(curve)}" if curve else ""
+        return Verdict(True, f"{config}: validation IoU {score:.3f} (floor {IOU_FLOOR}); {story}",
+                       measure=float(score), figure=figure)
     return Verdict(False, f"{config} trained to a validation IoU of {score:.3f}, below the floor {IOU_FLOOR} "
-                          f"that a correct implementation reaches{story}. The blocks build, but something in them "
+                          f"that a correct implementation reaches; {story}. The blocks build, but something in them "
                           "(an activation, the padding, the merge, a layer that cannot train) keeps the network "
-                          "from learning", measure=float(score))
+                          "from learning", measure=float(score), figure=figure)
 
 
 for _down, _merge in CONFIGURATIONS:
