@@ -324,13 +324,13 @@ def inputs_summary(case):
             "secret": {name: describe(a) for name, a in case.secret.items()}}
 
 
-def case_entry(planned, case, observed, expected, *, graded):
-    """One case as explain shows it (a plain dict, the JSON output's unit)."""
+def case_entry(planned, case, observed, expected, *, graded, unrun="not run"):
+    """One case as explain shows it (a plain dict, the JSON output's unit); ``unrun`` says why a case has no outcome."""
     outcome, verdict, failure = observed if observed else (None, None, None)
     entry = {"check": planned.key, "check_id": planned.entry.check_id, "hidden": planned.entry.hidden,
              "case": case.id, "graded": graded, "inputs": inputs_summary(case)}
     if observed is None:
-        entry.update(status="not run", verdict=None)
+        entry.update(status="not run", verdict=None, why=unrun)
         return entry
     if failure is not None:
         entry.update(status=failure.kind, verdict={"passed": False, "message": str(failure)})
@@ -582,10 +582,14 @@ def explain(student, out, *, submissions=None, seed=None, no_sandbox=False, run_
         shutil.rmtree(work, ignore_errors=True)
     rows = {row["key"]: row for row in fresh["checks"]}
     stored_rows = {row["key"]: row for row in stored.get("checks", [])}
+    unrun = ("the submission could not be run: see the check's message" if submission.problem
+             else "not reached when grading; --graded-cases-only" if not run_ungraded_cases
+             else "the worker failed or could not start: see the check's message")
     checks = []
     for planned in plan.checks:
         cases = [case_entry(planned, case, observed.get((planned.key, case.id), extra.get((planned.key, case.id))),
-                            plan.expected.get((planned.key, case.id)), graded=(planned.key, case.id) in observed)
+                            plan.expected.get((planned.key, case.id)), graded=(planned.key, case.id) in observed,
+                            unrun=unrun)
                  for case in planned.cases]
         row, old = rows.get(planned.key, {}), stored_rows.get(planned.key, {})
         checks.append({"check": planned.key, "question": planned.entry.question, "hidden": planned.entry.hidden,
@@ -616,7 +620,7 @@ def _params_text(params):
 
 def _case_lines(entry):
     if entry["verdict"] is None:
-        status = "not run (the check's message says why)"
+        status = f"not run ({entry['why']})"
     elif entry["graded"]:
         status = entry["status"]
     else:
