@@ -6,6 +6,8 @@ is graded once with ``--only conv_block,metrics,threshold`` and the options of
 options back from the output folder and reproduce each stored grade. A tampered
 stored grade and a submission changed since grading must each be reported,
 with exit status 1. Workers are real (bubblewrap, hidden cases of the stored seed).
+Cost: one grading of 5 submissions and 7 explains (about 13 worker starts), 3.5 to
+6 min on 2 cores shared with other jobs (December 2026, noisy).
 """
 
 import contextlib
