@@ -18,7 +18,9 @@ One concept per module, in the order a grading run goes through them:
 - :mod:`grader.grading`: grade one submission through its worker; verdicts here.
 - :mod:`grader.notebooks`: the notebooks' nbgrader cells, prepared and scored here with
   nbgrader's preprocessors, executed in the sandbox by :mod:`grader.notebook_worker`;
-  the nbgrader course folder formgrader opens.
+  the nbgrader course folder formgrader opens. A test cell is a probe and a verdict:
+  :mod:`grader.notebook_record` records the student's results in the kernel,
+  :mod:`grader.notebook_replay` runs the test's assertions on them here.
 - :mod:`grader.manual`: ``merge-manual``, formgrader's grades of the written answers back
   into the records and the gradebook.
 - :mod:`grader.report`: results.json, feedback.md, gradebook.csv, summary.md.

@@ -4,7 +4,7 @@ Examples
 --------
 ``python -m grader grade submissions/ --out out/grades`` (``make grade``)
 ``python -m grader grade submissions/ --out /tmp/g --only conv_block,metrics --seed 1``
-``python -m grader bench --out out/bench/grading.json --copies 2`` (``make bench-grade``)
+``python -m grader bench --out out/bench/grading.json --copies 3`` (``make bench-grade``)
 ``python -m grader merge-manual out/grades/nbgrader/gradebook.db --out out/grades`` (after formgrader)
 ``python -m grader explain alice_01 --out out/grades --json /tmp/alice.json`` (a regrade request)
 """
@@ -83,7 +83,8 @@ def main(argv=None):
     manual.add_argument("--out", type=Path, required=True, help="the grading output folder (make grade's OUT)")
     bench = commands.add_parser("bench", help="time the grader against the same checks run in-process")
     bench.add_argument("--out", type=Path, default=Path("out/bench/grading.json"))
-    bench.add_argument("--copies", type=int, default=2, help="copies of the reference to grade (default 2)")
+    bench.add_argument("--copies", type=int, default=3,
+                       help="copies of the reference in the larger of the two batches timed (default 3)")
     _add_run_options(bench)
     gradescope = commands.add_parser("gradescope-run", help="grade one upload inside the Gradescope autograder "
                                                             "(run_autograder calls this)")

@@ -19,10 +19,10 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from queue import Queue
 
 from . import report
 from .collect import collect
@@ -31,11 +31,12 @@ from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
 from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
 from .untrusted import clean_text
+from .warm_start import WarmStart, cage
 
 NOTEBOOKS_TOKEN = "notebooks"
+"""The ``--only`` token that selects the notebooks' cells."""
 NBGRADER_FOLDER = "nbgrader"
 """``OUT/nbgrader``: the course folder (:data:`grader.notebooks.COURSE_FOLDER`, not imported here: nbgrader is heavy)."""
-"""The ``--only`` token that selects the notebooks' cells."""
 SEED_FILE = ".grading-seed"
 RUN_FILE = "run.json"
 """What a run graded and how (``OUT/run.json``): the summary's header is built from it, and
@@ -237,29 +238,76 @@ def _clock(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def _grade_one(submission, plan, settings, slots, out, key, version, cancel, course=None):
+def _grade_one(submission, plan, settings, slot, out, key, version, cancel, course=None, warm=None, on_ready=None):
     """Grade one student and write its files; None if the run was interrupted meanwhile."""
-    slot = slots.get()
-    try:
-        if cancel.is_set():
-            return None
-        (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
-        def finish(record):
-            complete_record(record, key=key, version=version, sandboxed=settings.sandboxed, plan=plan,
-                            submission=submission)
-            report.write_student(out, record)
-            return record
+    if cancel.is_set():
+        return None
+    (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
 
-        try:
-            return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel, course=course,
-                                           log_path=Path(out) / submission.folder_name / "worker.log"))
-        except Cancelled:
-            return None
-        except Exception as error:  # a grader bug must not cost the rest of the batch
-            traceback.print_exc()
-            return finish(grade_submission(_broken(submission, error), plan, settings, course=course))
+    def finish(record):
+        complete_record(record, key=key, version=version, sandboxed=settings.sandboxed, plan=plan,
+                        submission=submission)
+        report.write_student(out, record)
+        return record
+
+    try:
+        return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel, course=course,
+                                       log_path=Path(out) / submission.folder_name / "worker.log", warm=warm,
+                                       on_ready=on_ready))
+    except Cancelled:
+        return None
+    except Exception as error:  # a grader bug must not cost the rest of the batch
+        traceback.print_exc()
+        return finish(grade_submission(_broken(submission, error), plan, settings, course=course))
+
+
+class _Queue:
+    """The students still to grade, handed out one at a time to the job slots."""
+
+    def __init__(self, submissions):
+        self._left = deque(submissions)
+        self._lock = threading.Lock()
+
+    def take(self):
+        """The next submission, or None when every one has been handed out."""
+        with self._lock:
+            return self._left.popleft() if self._left else None
+
+
+def _run_slot(slot, jobs, queue, grade, spawn_ahead, done, cancel):
+    """One job slot: grade students one after another, each next worker spawned during the current student.
+
+    Parameters
+    ----------
+    slot, jobs : int
+        This slot and the number of slots (for :func:`grader.warm_start.cage`).
+    queue : _Queue
+    grade : callable (submission, cage, warm, on_ready) -> record or None
+    spawn_ahead : callable (submission, cage) -> WarmStart or None
+    done : callable (record) -> None
+        Called with each record written.
+    cancel : threading.Event
+    """
+    submission, warm, turn = queue.take(), None, 0
+    try:
+        while submission is not None and not cancel.is_set():
+            following = {}
+
+            def on_ready(turn=turn):
+                # The current student's files are imported: start the next one's TensorFlow now.
+                following["submission"] = queue.take()
+                if following["submission"] is not None and not cancel.is_set():
+                    following["warm"] = spawn_ahead(following["submission"], cage(slot, jobs, turn + 1))
+
+            record = grade(submission, cage(slot, jobs, turn), warm, on_ready)
+            warm = following.get("warm")
+            if record is not None:
+                done(record)
+            submission = following["submission"] if "submission" in following else queue.take()
+            turn += 1
     finally:
-        slots.put(slot)
+        if warm is not None:
+            warm.discard()
 
 
 def _broken(submission, error):
@@ -340,16 +388,29 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
 
             compute_expected(plan, load_implementation("solutions"))
         progress = Progress(len(todo), options.progress)
-        slots = Queue()
-        for slot in range(jobs):
-            slots.put(slot)
         cancel = threading.Event()
+
+        def grade(submission, slot, warm, on_ready):
+            return _grade_one(submission, plan, settings, slot, out, keys[submission.folder_name], version, cancel,
+                              course, warm, on_ready)
+
+        def spawn_ahead(submission, slot):
+            if submission.problem:
+                return None  # nothing to import: graded without a worker
+            (out / submission.folder_name).mkdir(parents=True, exist_ok=True)
+            try:
+                return WarmStart(submission, settings, slot, out / submission.folder_name / "worker.log")
+            except Exception:  # noqa: BLE001  (it is then started the usual way, and any failure reported)
+                traceback.print_exc()
+                return None
+
+        queue = _Queue(todo)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_grade_one, s, plan, settings, slots, out, keys[s.folder_name], version, cancel,
-                                   course) for s in todo]
+            futures = [pool.submit(_run_slot, slot, jobs, queue, grade, spawn_ahead, progress.update, cancel)
+                       for slot in range(min(jobs, len(todo)))]
             try:
                 for future in as_completed(futures):
-                    progress.update(future.result())
+                    future.result()  # a slot's own failure (not a student's) stops the run
             except KeyboardInterrupt:
                 # Students already written stay; the ones in progress are abandoned, not failed.
                 cancel.set()

@@ -58,6 +58,8 @@ python{python} -m venv /autograder/venv
 # saltlab itself into site-packages (not editable): the worker imports it without reading the source folder.
 /autograder/venv/bin/python -m pip install --no-deps /autograder/source
 /autograder/venv/bin/python -c "import saltlab, keras, tensorflow, skimage; print('autograder ready')"
+# The notebooks' test cells run in a Jupyter kernel (nbgrader's Execute): ipykernel's python3 kernelspec must be there.
+/autograder/venv/bin/python -c "import nbgrader, nbclient, ipykernel; from jupyter_client.kernelspec import KernelSpecManager; print('kernel', KernelSpecManager().get_kernel_spec('python3').argv[0])"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -78,7 +80,8 @@ exit 0
 """
 
 SOURCE_FILES = ("pyproject.toml", "README.md", "tests/rubric.toml")
-SOURCE_TREES = (("saltlab", "*.py"), ("grader", "*.py"), ("grader/schemas", "*.json"), ("solutions", "*.py"))
+SOURCE_TREES = (("saltlab", "*.py"), ("grader", "*.py"), ("grader/schemas", "*.json"), ("solutions", "*.py"),
+                ("solutions", "*.ipynb"))
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
@@ -110,7 +113,7 @@ def _add(archive, name, data, mode=0o644):
     archive.writestr(info, data)
 
 
-def build(out, *, seed=None, leaderboard=False, requirements=None):
+def build(out, *, seed=None, leaderboard=False, requirements=None, notebooks=True):
     """Write the autograder zip.
 
     Parameters
@@ -124,6 +127,9 @@ def build(out, *, seed=None, leaderboard=False, requirements=None):
         Add a leaderboard entry (the hidden training check's validation IoU).
     requirements : str, optional
         The pinned requirements text (default: this environment's).
+    notebooks : bool, optional
+        Grade the notebooks' test cells too (and list the written answers as
+        graded by hand), as ``make grade`` does.
 
     Returns
     -------
@@ -137,7 +143,7 @@ def build(out, *, seed=None, leaderboard=False, requirements=None):
         print(f"warning: this environment is Python {sys.version_info.major}.{sys.version_info.minor}; the "
               f"autograder installs Python {PYTHON_VERSION} with these pins", file=sys.stderr)
     config = {"seed": seed, "seed_fingerprint": seed_fingerprint(seed), "leaderboard": bool(leaderboard),
-              "grader_version": grader_version()}
+              "grader_version": grader_version(), "notebooks": bool(notebooks)}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
@@ -188,6 +194,13 @@ def grade_upload(root, *, settings=None, only=None, skip_training=False):
     only, skip_training : optional
         Narrow the checks (tests only; a course zip grades everything).
 
+    The notebooks (when the zip says so) are graded as by ``make grade``, in
+    an nbgrader course folder laid out for this upload in a root-only
+    temporary folder (it holds the hidden tests); their test cells are
+    Gradescope tests with the rubric's points, the written answers tests
+    without a score ("awaiting grading by hand": grade them in Gradescope,
+    or with formgrader and ``merge-manual`` after a local ``make grade``).
+
     Returns
     -------
     record : dict
@@ -211,6 +224,7 @@ def grade_upload(root, *, settings=None, only=None, skip_training=False):
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix="saltlab-grading-"))
     staging.chmod(0o711)
+    private = Path(tempfile.mkdtemp(prefix="saltlab-nbgrader-"))  # 0o700: the course holds the hidden tests
     try:
         settings = resolve_settings(settings or Settings())
         settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
@@ -218,7 +232,12 @@ def grade_upload(root, *, settings=None, only=None, skip_training=False):
         plan = build_plan(config["seed"], only=only, skip_training=skip_training)
         if not submission.problem:
             compute_expected(plan, load_implementation("solutions"))
-        record = grade_submission(submission, plan, settings, log_path=staging / "worker.log")
+        course = None
+        if config.get("notebooks", True):
+            from .notebooks import COURSE_FOLDER, prepare_course
+
+            course = prepare_course(private / COURSE_FOLDER, source=root / "source" / "solutions")
+        record = grade_submission(submission, plan, settings, log_path=staging / "worker.log", course=course)
         record.update(grader_version=grader_version(), seed_fingerprint=plan.seed_fingerprint,
                       submission_hash=submission.content_hash)
         if config.get("leaderboard"):
@@ -234,6 +253,7 @@ def grade_upload(root, *, settings=None, only=None, skip_training=False):
         return record
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def run(root):
@@ -261,8 +281,9 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "release" / "autograder.zip")
     parser.add_argument("--seed", type=int, default=None, help="grading seed (default: drawn now)")
     parser.add_argument("--leaderboard", action="store_true", help="offer the hidden validation IoU as a leaderboard")
+    parser.add_argument("--no-notebooks", action="store_true", help="grade the .py files only")
     args = parser.parse_args(argv)
-    seed = build(args.out, seed=args.seed, leaderboard=args.leaderboard)
+    seed = build(args.out, seed=args.seed, leaderboard=args.leaderboard, notebooks=not args.no_notebooks)
     from .plan import seed_fingerprint
 
     print(f"wrote {args.out} (sha256 {fingerprint(args.out)}); seed fingerprint {seed_fingerprint(seed)}. "

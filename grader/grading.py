@@ -149,7 +149,8 @@ AFTER_HIDDEN = ("the process running your code had to be restarted after a hidde
 restart and spell it into its error message."""
 
 
-def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None, course=None, observe=None):
+def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None, course=None, warm=None,
+                     on_ready=None, observe=None):
     """Run every planned check on one submission and judge it.
 
     Parameters
@@ -177,13 +178,21 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
         (one row per planned check), ``timing``. Points are added by
         :mod:`grader.report`. Every string a student controls in it went
         through :mod:`grader.untrusted`.
+    warm : grader.warm_start.WarmStart, optional
+        A worker already spawned for this submission (TensorFlow loaded while
+        the previous student was graded): used as the first worker, with its log
+        (``log_path`` is then ignored).
+    on_ready : callable () -> None, optional
+        Called once, when the first worker has imported the submission: the
+        batch spawns the next student's worker then, so that its start-up
+        overlaps this student's checks rather than this student's start-up.
 
     Raises
     ------
     Cancelled
         If ``cancel`` is set while the submission is being graded.
     """
-    rows, problems, timing = [], [], {"startup_seconds": [], "total_seconds": 0.0}
+    rows, problems, timing = [], [], {"startup_seconds": [], "total_seconds": 0.0, "warm_start": warm is not None}
     started = time.monotonic()
     budget_deadline = started + settings.submission_budget
     message = submission.message
@@ -196,8 +205,9 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
 
             rows += rows_not_run(submission.problem, submission.message)
     else:
-        log = CappedLog(log_path, settings.log_bytes)
+        log = warm.log if warm is not None else CappedLog(log_path, settings.log_bytes)
         worker, restarts, hidden_sent = None, 0, False
+        ahead = warm.worker if warm is not None else None
         try:
             for planned in plan.checks:
                 if cancel is not None and cancel.is_set():
@@ -212,7 +222,7 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                         _fail_all(plan, rows, "not run", f"not run: the process running your code died or hung "
                                                          f"{restarts} times, so the remaining checks were skipped")
                         break
-                    worker = Worker(submission.staged, settings, slot, log)
+                    worker, ahead = ahead or Worker(submission.staged, settings, slot, log), None
                     t0 = time.monotonic()
                     try:
                         report = worker.start()
@@ -223,6 +233,9 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                         _fail_all(plan, rows, failure.kind, message)
                         break
                     timing["startup_seconds"].append(round(time.monotonic() - t0, 3))
+                    if on_ready is not None:
+                        on_ready()
+                        on_ready = None
                     if not report["ready"]:
                         kind = report["kind"] if report.get("kind") in ("syntax error", "import error") \
                             else "import error"
@@ -257,9 +270,10 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                 rows += notebook_rows
                 problems += notebook_problems
         finally:
-            if worker is not None:
-                worker.stop()
-                peaks.append(worker.peak_memory_bytes)
+            for left in (worker, ahead):  # ahead: spawned for this submission but never asked (cancelled)
+                if left is not None:
+                    left.stop()
+                    peaks.append(left.peak_memory_bytes)
             log.close()
             reclaim(submission.staged)
     problems = [p for p in STATUS_ORDER if p in problems]

@@ -6,14 +6,17 @@ grader version, the checks); the shards must agree on everything but their
 index, and every index 0 .. N-1 must be there once. The students' folders
 are copied as they are, then the gradebook, the summary and the histogram
 are rebuilt by :func:`grader.batch.finish_batch`, the function a single run
-uses, so they are byte-identical to one run's.
+uses, so they are byte-identical to one run's. When the notebooks were
+graded, the shards' nbgrader course folders are joined into ``OUT/nbgrader``
+(:func:`grader.notebooks.merge_courses`): its gradebook holds the same rows
+as one run's, ready for formgrader and ``merge-manual``.
 """
 
 import json
 import shutil
 from pathlib import Path
 
-from .batch import RUN_FILE, SEED_FILE, BatchError, finish_batch
+from .batch import NBGRADER_FOLDER, RUN_FILE, SEED_FILE, BatchError, finish_batch
 from .report import write_atomic
 
 AGREE = ("submissions", "selection", "checks", "points", "grader_version", "sandboxed", "seed_fingerprint",
@@ -80,6 +83,15 @@ def merge(shard_folders, out):
             shutil.copytree(folder / name, out / name, dirs_exist_ok=True, copy_function=shutil.copy2)
     if (first_folder / SEED_FILE).is_file():
         shutil.copy2(first_folder / SEED_FILE, out / SEED_FILE)
+    courses = {folder / NBGRADER_FOLDER: run["students"] for folder, run in runs
+               if (folder / NBGRADER_FOLDER / "gradebook.db").is_file()}
+    if courses:  # the notebooks were graded: one course folder for formgrader, as one run leaves it
+        from .notebooks import CourseError, merge_courses
+
+        try:
+            merge_courses(list(courses), out / NBGRADER_FOLDER, courses)
+        except CourseError as error:
+            raise BatchError(str(error)) from None
     merged = {**first, "shard": None, "students": sorted(students)}
     write_atomic(out / RUN_FILE, json.dumps(merged, indent=2, sort_keys=True) + "\n", mode=0o600)
     return finish_batch(out, merged, first["skipped"])

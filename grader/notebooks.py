@@ -17,12 +17,20 @@ nbgrader's own machinery, split across the trust boundary:
    small dataset; the notebooks train nothing then).
 2. **In the sandbox** (:mod:`grader.notebook_worker`, same bubblewrap, limits
    and control group as the ``.py`` worker, a wall-clock budget per
-   notebook): nbgrader's ``Execute`` runs it; only the outputs come back.
-3. **Here again**: the outputs, cleaned (:mod:`grader.untrusted`) and
-   reduced to text, are put into the grader's own copy of the prepared
-   notebook (sources and metadata never come from the sandbox), and
-   nbgrader's ``SaveAutoGrades`` scores the test cells into the course's
-   gradebook. The rubric (``[notebook."<grade_id>"]`` in
+   notebook): nbgrader's ``Execute`` runs a copy in which every test cell is
+   replaced by a *recording* cell (:mod:`grader.notebook_record`): the
+   test's source, from the source notebook, runs with the student's
+   functions wrapped, and what they return on the test's inputs is written
+   as plain data. The kernel decides nothing. The outputs and these records
+   come back.
+3. **Here again**: each test cell's source is replayed in the grader's
+   process on the record (:mod:`grader.notebook_replay`: the grader's NumPy,
+   the student's recorded results matched by argument), which gives that
+   cell's outputs; the other cells' outputs, cleaned
+   (:mod:`grader.untrusted`) and reduced to text, are put into the grader's
+   own copy of the prepared notebook (sources and metadata never come from
+   the sandbox), and nbgrader's ``SaveAutoGrades`` scores the test cells
+   into the course's gradebook. The rubric (``[notebook."<grade_id>"]`` in
    ``tests/rubric.toml``) gives the points.
 
 The course folder ``OUT/nbgrader/`` (``source/``, ``release/``,
@@ -38,11 +46,19 @@ script or image a student's code produced reaches formgrader's pages. The
 student's own markdown cells (their answers) are shown there as nbgrader
 shows them.
 
-What a test cell's outcome can be trusted for: the test runs in the same
-kernel as the student's code (nbgrader's model), so a student who patches
-``assert`` helpers from their own cells can make a notebook test pass. The
-notebook cells are a small share of the points; the ``.py`` checks, judged
-outside the sandbox, are the robust part.
+Threat model. The student's kernel is hostile: from a cell, or from a
+``.py`` file the notebook imports, it can patch ``numpy.testing``,
+``AssertionError``, ``sys.excepthook`` or IPython (tracebacks, input
+transformers that rewrite later cells), print or display anything, and write
+any file it can reach, its records included. In nbgrader's own model the
+test runs in that kernel, so each of these could forge a pass. Here the
+kernel is only a probe (DESIGN.md): a test cell's outcome is decided by the
+grader replaying the instructor's source on plain data, so whatever the
+kernel prints, raises, patches or skips can only change a grade by changing
+the student's own recorded values; a missing or unreadable record fails the
+test. What stays possible is what any autograder allows: the kernel sees the
+test's inputs, so answers can be hard-coded for them (see
+:mod:`grader.notebook_replay`).
 """
 
 import hashlib
@@ -120,6 +136,9 @@ class Course:
         ``{notebook: {grade_id: checksum}}`` of the cells a student must not change
         (locked cells and test cells of the release).
     options : NotebookOptions
+    tests : dict
+        ``{notebook: {grade_id: source}}`` of the autograded test cells, hidden
+        tests included, from the source notebooks (what the grader replays).
     lock : threading.Lock
         Serialises the gradebook (SQLite) across the batch's threads.
     """
@@ -127,6 +146,7 @@ class Course:
     root: Path
     released: dict
     options: NotebookOptions = field(default_factory=NotebookOptions)
+    tests: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -183,7 +203,20 @@ def prepare_course(root, *, source=SOLUTIONS_DIR, options=NotebookOptions()):
                                if meta.get("grade_id") and (meta.get("locked") or
                                                             (meta.get("grade") and not meta.get("solution")))}
     _check_rubric(root, released)
-    return Course(root, released, options)
+    return Course(root, released, options, _test_sources(root))
+
+
+def _test_sources(root):
+    """``{notebook: {grade_id: source}}`` of the source notebooks' autograded test cells (the course's copy)."""
+    tests = {}
+    for path in sorted((Path(root) / "source" / ASSIGNMENT_NAME).glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
+                source = cell["source"]
+                tests.setdefault(path.stem, {})[meta["grade_id"]] = "".join(source) if isinstance(source, list) \
+                    else source
+    return tests
 
 
 def _check_rubric(root, released):
@@ -361,10 +394,37 @@ def _clean_output(output):
     return None
 
 
-def merge_outputs(nb, cells):
-    """Put the sandbox's outputs into the grader's prepared notebook, by cell position.
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
-    Only outputs are taken; every source and metadata stays the grader's.
+
+def recording_notebook(nb, tests):
+    """The notebook the sandbox runs: ``nb`` with each test cell replaced by a cell that only records.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The prepared notebook (stays as it is: it is the one scored).
+    tests : dict
+        ``{grade_id: source}`` of this notebook's test cells.
+    """
+    import copy
+
+    from .notebook_replay import recording_source
+
+    run = copy.deepcopy(nb)
+    for cell in run.cells:
+        if cell.cell_type == "code" and _grade_id(cell) in tests:
+            cell.source = recording_source(_grade_id(cell), tests[_grade_id(cell)])
+    return run
+
+
+def merge_outputs(nb, cells, records=None, tests=None):
+    """Put the sandbox's outputs into the grader's prepared notebook, by cell position; replay the tests here.
+
+    Only outputs are taken; every source and metadata stays the grader's. A
+    test cell's outputs are never the kernel's: they are what replaying its
+    source here, on the kernel's record, gives (:func:`grader.notebook_replay.replay`).
 
     Raises
     ------
@@ -374,8 +434,15 @@ def merge_outputs(nb, cells):
     if not isinstance(cells, list) or len(cells) != len(nb.cells):
         raise WorkerFailure("crash", "the process running your notebook sent back something that does not match "
                                      "the notebook")
+    from .notebook_replay import replay
+
+    tests = tests or {}
+    records = records if isinstance(records, dict) else {}
     for cell, reply in zip(nb.cells, cells):
         if cell.cell_type != "code":
+            continue
+        if _grade_id(cell) in tests:
+            cell.outputs = replay(_grade_id(cell), tests[_grade_id(cell)], records.get(_grade_id(cell)))
             continue
         outputs = reply.get("outputs") if isinstance(reply, dict) else None
         cleaned = [_clean_output(o) for o in (outputs if isinstance(outputs, list) else [])[:MAX_OUTPUTS]]
@@ -384,7 +451,7 @@ def merge_outputs(nb, cells):
 
 
 def execute(nb, submission, course, settings, slot, log, notebook):
-    """Run the prepared notebook in the submission's sandbox; return its per-cell outputs.
+    """Run the prepared notebook in the submission's sandbox; return its per-cell outputs and the test records.
 
     Raises
     ------
@@ -418,7 +485,7 @@ def execute(nb, submission, course, settings, slot, log, notebook):
             raise Deadline(f"a cell of {notebook}.ipynb ran longer than {course.options.cell_timeout} s and did not "
                            "stop when interrupted (an endless loop?); the notebook was stopped there")
         raise WorkerFailure("crash", f"{notebook}.ipynb could not be run: {error}")
-    return reply.get("cells")
+    return reply.get("cells"), reply.get("records")
 
 
 def score(nb, course, notebook, student):
@@ -489,8 +556,10 @@ def grade_notebook(submission, course, settings, *, slot, log, notebook):
                 + "; ".join(filter(None, [f"changed ({', '.join(changed)})" if changed else "",
                                          f"deleted ({', '.join(deleted)})" if deleted else ""]))
                 + "; the instructor's versions were graded instead")
+    tests = course.tests.get(notebook, {})
     try:
-        merge_outputs(nb, execute(nb, submission, course, settings, slot, log, notebook))
+        cells, records = execute(recording_notebook(nb, tests), submission, course, settings, slot, log, notebook)
+        merge_outputs(nb, cells, records, tests)
     except WorkerFailure as failure:
         status = "notebook timeout" if failure.kind == "timeout" else "notebook crash"
         return _failed_notebook(notebook, status, str(failure) + note, time.monotonic() - started), status, \
@@ -547,3 +616,56 @@ def grade_all(submission, course, settings, *, slot, log, cancel=None):
     order = [e.key for e in load_rubric().notebook.values()]
     rows.sort(key=lambda row: order.index(row["key"]))
     return rows, problems, seconds
+
+
+def merge_courses(shard_courses, root, students):
+    """Join the nbgrader course folders of shards into ``root``, as one grading run would have left it.
+
+    The course is laid out again from the shards' (equal) source notebooks;
+    then each student's autograded notebooks (written by the grader in its
+    shard, never by student code) are scored into the new gradebook by
+    nbgrader's ``SaveAutoGrades``, exactly as in a one-run grading, and any
+    grade or comment people already gave in a shard's formgrader is copied.
+
+    Parameters
+    ----------
+    shard_courses : list of pathlib.Path
+        ``OUT_i/nbgrader`` of each shard that graded notebooks.
+    root : pathlib.Path
+        ``OUT/nbgrader`` of the merged output.
+    students : dict
+        ``{shard course: [student folder names]}``: whose notebooks each shard holds.
+
+    Raises
+    ------
+    CourseError
+        If the shards were graded from different source notebooks.
+    """
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from .manual import read_grades
+
+    stamps = {(Path(c) / ".source-hash").read_text() if (Path(c) / ".source-hash").is_file() else None
+              for c in shard_courses}
+    if len(stamps) != 1 or None in stamps:
+        raise CourseError("the shards' nbgrader course folders were made from different source notebooks "
+                          f"({', '.join(str(c) for c in shard_courses)}); grade every shard with the same course")
+    course = prepare_course(root, source=Path(shard_courses[0]) / "source" / ASSIGNMENT_NAME)
+    for shard in shard_courses:
+        given = read_grades(Path(shard) / "gradebook.db")
+        for student in students[shard]:
+            folder = Path(shard) / "autograded" / student / ASSIGNMENT_NAME
+            for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+                score(nbformat.read(str(path), as_version=4), course, path.stem, student)
+            with course.lock, Gradebook(course.db_url) as gradebook:
+                for (who, notebook, grade_id), grade in given.items():
+                    if who != student:
+                        continue
+                    if grade["manual"] is not None:
+                        gradebook.find_grade(grade_id, notebook, ASSIGNMENT_NAME, student).manual_score = grade["manual"]
+                    if grade["comment"] is not None:
+                        gradebook.find_comment(grade_id, notebook, ASSIGNMENT_NAME, student).manual_comment = \
+                            grade["comment"]
+                gradebook.db.commit()
+    return course

@@ -43,7 +43,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUBMISSION_MOUNT = "/submission"
-WORKER_FILES = ("grader/__init__.py", "grader/worker.py", "grader/protocol.py", "grader/notebook_worker.py")
+WORKER_FILES = ("grader/__init__.py", "grader/worker.py", "grader/protocol.py", "grader/notebook_worker.py",
+                "grader/notebook_record.py")
 """All of ``grader/`` the worker may see: no hidden cases, no reference."""
 
 SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")

@@ -12,9 +12,13 @@ moved to private descriptors before any student code runs. Then fd 0 reads
 ``/dev/null`` and fd 1 points at fd 2 (the grader's size-capped log), so a
 student's ``print`` or ``input`` cannot touch the protocol.
 
-The first frame is the import report ``{"seq": 0, "ready": bool, "kind",
-"error"}``. TensorFlow and Keras are imported before the submission, once
-per worker.
+TensorFlow and Keras are imported first, once per worker; then the worker
+waits for the load request ``{"seq": 0, "load": true}`` before it imports
+the submission. The grader may so start a worker ahead of time, while it
+grades the previous student (:mod:`grader.warm_start`): only this trusted
+code runs before the request, never the student's. The first frame the
+worker writes is the import report ``{"seq": 0, "ready": bool, "kind",
+"error"}``.
 
 This file is bound into the sandbox: it must not hold hidden cases or
 reference code, and imports only :mod:`saltlab` and :mod:`grader.protocol`.
@@ -80,6 +84,12 @@ def main(argv=None):
     from saltlab.checks import all_checks  # noqa: F401
     from saltlab.checks.plaindata import PlainDataError
 
+    try:
+        request = protocol.read_frame(requests, max_bytes=protocol.MAX_REQUEST_BYTES)
+    except protocol.ProtocolError:
+        return 0  # closed before the load request: a worker started ahead and not needed
+    if request.get("load") is not True:
+        return 2
     impl, report = _import_report(argv[0])
     protocol.write_frame(responses, report)
     if impl is None:

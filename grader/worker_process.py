@@ -178,13 +178,15 @@ class Worker:
     def __init__(self, submission, settings, slot, log, *, module="grader.worker", arguments=None):
         self.submission, self.settings, self.slot, self.log = submission, settings, slot, log
         self.module, self.arguments = module, arguments
+        # grader.worker loads the submission only when asked (so it can be spawned ahead of time).
+        self.load_request = module == "grader.worker"
         self.process = None
         self.group = None
         self.peak_memory_bytes = None
         self.seq = 0
 
     def start(self):
-        """Spawn the worker and wait for its import report.
+        """Spawn the worker (unless :meth:`spawn` did already) and wait for its import report.
 
         Returns
         -------
@@ -194,7 +196,32 @@ class Worker:
         Raises
         ------
         WorkerFailure
-            If it does not report within ``startup_timeout`` or dies first.
+            If it does not report within ``startup_timeout`` of this call or dies first.
+        """
+        if self.process is None:
+            self.spawn()
+        deadline = time.monotonic() + self.settings.startup_timeout
+        doing = f"importing your files (more than {self.settings.startup_timeout:g} s)"
+        if self.load_request:
+            try:
+                protocol.write_frame(self.process.stdin.fileno(), {"seq": 0, "load": True}, deadline=deadline)
+            except protocol.FrameTimeout:
+                self.stop()
+                raise Deadline(f"timed out while {doing}") from None
+            except protocol.ProtocolError as error:
+                raise self._failure(error) from None
+        report = self._read(deadline, doing)
+        if report.get("seq") != 0 or not isinstance(report.get("ready"), bool):
+            self.stop()
+            raise WorkerFailure("crash", "the process wrote something other than its import report on the "
+                                         "grader's channel")
+        return report
+
+    def spawn(self):
+        """Start the process in its cage; it loads TensorFlow and, for ``grader.worker``, waits.
+
+        Nothing of the submission runs before :meth:`start` sends the load
+        request, so a worker can be spawned while another student is graded.
         """
         limits = self.settings.limits
         hand_over(self.submission, worker_uid(self.slot, self.settings.sandboxed))
@@ -212,13 +239,6 @@ class Worker:
         os.set_blocking(self.process.stdin.fileno(), False)
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
-        report = self._read(time.monotonic() + self.settings.startup_timeout,
-                            f"importing your files (more than {self.settings.startup_timeout:g} s)")
-        if report.get("seq") != 0 or not isinstance(report.get("ready"), bool):
-            self.stop()
-            raise WorkerFailure("crash", "the process wrote something other than its import report on the "
-                                         "grader's channel")
-        return report
 
     def _drain_output(self):
         stream = self.process.stderr

@@ -78,30 +78,85 @@ def format_mean_std(values, *, digits=3):
     return f"{mean:.{digits}f}" if math.isnan(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def compare(name_a, values_a, name_b, values_b, *, metric="IoU", digits=3):
-    """One sentence comparing two groups of seeds, saying when it is noise.
+def _number(value, digits, *, sign=False):
+    # Round first so a tiny negative number prints as 0.000, not -0.000.
+    value = round(value, digits) + 0.0
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
-    The difference of means is called *within noise* when it is smaller than
-    ``sqrt(std_a**2 + std_b**2)``, the spread of the difference between one
-    run of each (with one seed per group no spread is known, and it says so).
+
+def _interval(low, high, digits):
+    return f"[{_number(low, digits)}, {_number(high, digits)}]"
+
+
+def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detect=0.02):
+    """One sentence stating a paired difference, its 95 % intervals and whether it is settled.
+
+    Parameters
+    ----------
+    name_a, name_b : str
+        The two variants (or strategies), A compared with B.
+    comparison : saltlab.evaluation.paired.PairedComparison
+        A - B, with ``over_seeds`` (t interval), ``over_images`` (bootstrap
+        or ``None``), ``seeds_needed`` and ``settled``.
+    metric : str, optional
+        How the score is named in the sentence.
+    digits : int, optional
+    detect : float, optional
+        The difference ``seeds_needed`` was computed for (stated in the sentence).
 
     Returns
     -------
     sentence : str
+        Settled (every interval excludes 0, on the same side): "A is better
+        than B by 0.031 IoU, 95 % CI [0.012, 0.050] over 3 seeds; bootstrap
+        over 80 images [0.020, 0.043]", the better one named first and the
+        intervals turned to match. Otherwise the signed difference A - B and
+        its intervals, "not settled at this budget", and the seeds a
+        difference of ``detect`` would need (and, when every interval lies
+        within ±``detect``, that a difference that large is ruled out).
+
+    Examples
+    --------
+    >>> from saltlab.evaluation.paired import compare_paired
+    >>> c = compare_paired({0: 0.80, 1: 0.82, 2: 0.81}, {0: 0.77, 1: 0.79, 2: 0.79})
+    >>> paired_sentence("`a`", "`b`", c)
+    '`a` is better than `b` by 0.027 IoU, 95 % CI [0.012, 0.041] over 3 seeds; 3 seeds would detect a difference of 0.02 IoU.'
     """
-    mean_a, std_a = mean_std(values_a)
-    mean_b, std_b = mean_std(values_b)
-    diff = mean_a - mean_b
-    text = (
-        f"{metric}: {name_a} {format_mean_std(values_a, digits=digits)} vs {name_b} "
-        f"{format_mean_std(values_b, digits=digits)}, difference {diff:+.{digits}f}"
-    )
-    if math.isnan(std_a) or math.isnan(std_b):
-        return text + " (one seed: the spread is unknown, so this difference may be noise)."
-    spread = math.hypot(std_a, std_b)
-    if abs(diff) < spread:
-        return text + f", **within noise** (spread {spread:.{digits}f})."
-    return text + f", larger than the spread ({spread:.{digits}f})."
+    seeds, images = comparison.over_seeds, comparison.over_images
+    n_seeds = f"{seeds.n} seeds" if seeds.n != 1 else "one seed"
+    needed = comparison.seeds_needed
+    if needed is None:
+        budget = "with one seed the spread over seeds is unknown: run at least 2"
+    else:
+        budget = f"{needed} seeds would detect a difference of {detect:g} {metric}"
+    if comparison.settled:
+        # Name the better one first so the sentence reads as a positive difference.
+        sign = 1 if seeds.estimate > 0 else -1
+        better, worse = (name_a, name_b) if sign > 0 else (name_b, name_a)
+        low, high = sorted((sign * seeds.low, sign * seeds.high))
+        text = (f"{better} is better than {worse} by {_number(sign * seeds.estimate, digits)} {metric}, "
+                f"95 % CI {_interval(low, high, digits)} over {n_seeds}")
+        if images is not None:
+            low, high = sorted((sign * images.low, sign * images.high))
+            text += f"; bootstrap over {images.n} images {_interval(low, high, digits)}"
+        return text + f"; {budget}."
+    text = f"{name_a} − {name_b}: {_number(seeds.estimate, digits, sign=True)} {metric}"
+    if seeds.known:
+        text += f", 95 % CI {_interval(seeds.low, seeds.high, digits)} over {n_seeds}"
+    else:
+        text += f" ({n_seeds}, no interval over seeds)"
+    if images is not None:
+        text += f"; bootstrap over {images.n} images {_interval(images.low, images.high, digits)}"
+    reason = ""
+    if seeds.excludes_zero and images is not None and not images.excludes_zero:
+        reason = " (the interval over images contains 0: more validation images needed)"
+    elif seeds.excludes_zero:
+        reason = " (the two intervals disagree in sign)"
+    intervals = [i for i in (seeds, images) if i is not None and i.known]
+    if intervals and all(-detect < i.low and i.high < detect for i in intervals):
+        # The sign is open, but the size is not: worth saying when the question is "does it matter?".
+        budget += f"; both intervals rule out a difference of {detect:g} {metric} either way"
+    return text + f": **not settled at this budget**{reason}; {budget}."
 
 
 def figure_link(path, report_path, *, caption):

@@ -37,6 +37,13 @@ RUBRIC = load_rubric()
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory):
     path = tmp_path_factory.mktemp("build") / "autograder.zip"
+    gradescope.build(path, seed=SEED, requirements="numpy==2.0\n", notebooks=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def notebooks_zip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("build") / "autograder.zip"
     gradescope.build(path, seed=SEED, requirements="numpy==2.0\n")
     return path
 
@@ -70,6 +77,9 @@ def test_zip_layout_and_private_contents(autograder_zip):
     assert not any(n.startswith(("assignment/", "selftests/", ".git")) for n in names)
     assert config["seed"] == SEED and config["seed_fingerprint"] == seed_fingerprint(SEED)
     assert "bubblewrap" in setup and "pip install -r /autograder/source/requirements.txt" in setup
+    assert "get_kernel_spec('python3')" in setup  # the notebooks' kernel
+    assert "solutions/1_data_and_unet.ipynb" in names and "solutions/2_questions.ipynb" in names
+    assert config["notebooks"] is False
     assert subprocess.run(["bash", "-n", "-c", setup]).returncode == 0
     assert stat.S_IMODE(autograder_zip.stat().st_mode) == 0o600
 
@@ -159,3 +169,27 @@ def test_leaderboard_offers_the_hidden_training_iou_only():
     assert gradescope._leaderboard({"checks": rows[:1]}) is None
     board = {"score": 1, "leaderboard": gradescope._leaderboard({"checks": rows})}
     jsonschema.validate(board, SCHEMA)
+
+
+@pytest.mark.skipif(sandbox.bwrap_status()[0] is None, reason="the notebooks run in the sandbox")
+def test_notebooks_are_graded_and_written_answers_await_grading_by_hand(notebooks_zip, tmp_path):
+    """The reference's notebooks over the stubs' .py files (their checks fail fast): the notebooks' own
+    test cells pass with the rubric's points, the U-Net's (built from the stub blocks) fails, answers have no score."""
+    folder = make_submission_folder("stubs", tmp_path / "upload" / "assignment")
+    for name in ("1_data_and_unet.ipynb", "2_questions.ipynb"):
+        shutil.copyfile(SOLUTIONS_DIR / name, folder / name)
+    results, run = run_autograder(notebooks_zip, tmp_path / "root", tmp_path / "upload")
+    tests = {t["name"].split(" | ")[-1]: t for t in results["tests"]}
+    for grade_id, entry in RUBRIC.notebook.items():
+        test = tests[grade_id]
+        assert test["max_score"] == entry.points and test["visibility"] == "visible"
+        if entry.manual:  # informational in Gradescope's terms: neither a score nor a status
+            assert "score" not in test and "status" not in test, test
+            assert test["output"].startswith("awaiting grading by hand"), test
+        elif grade_id == "test_unet_shapes":
+            assert test["status"] == "failed" and test["score"] == 0 and "NotImplementedError" in test["output"]
+        else:
+            assert test["status"] == "passed" and test["score"] == entry.points, test["output"]
+    written = sum(e.points for e in RUBRIC.notebook.values() if e.manual)
+    assert f"Written answers ({written:g} points) await grading by hand." in results["output"]
+    assert not list(Path(tmp_path / "root").rglob("gradebook.db"))  # the course folder (hidden tests) is gone

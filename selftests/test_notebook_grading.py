@@ -11,7 +11,15 @@ on 2 loaded cores) and shared by the tests:
   the failing message is hostile (escapes, formula, 100 kB) and arrives cleaned and capped;
 - ``endless``: notebook 1 loops forever with SIGINT ignored, notebook 2 is
   missing: the budget stops the first, the second has its status, the ``.py`` part is graded;
-- ``invalid``: notebook 1 is not JSON, notebook 2 a notebook of no nbgrader assignment.
+- ``invalid``: notebook 1 is not JSON, notebook 2 a notebook of no nbgrader assignment;
+- ``forger``: wrong answers, and cells that forge the kernel's verdict: notebook 1
+  patches ``numpy.testing.assert_allclose`` (and ``AssertionError``, ``sys.excepthook``),
+  notebook 2 adds an IPython input transformer that turns every later cell that asserts
+  into ``pass``;
+- ``forger_py``: a wrong ``conv_block`` whose ``blocks.py``, when the notebook imports
+  it, turns the U-Net's test cell into ``pass`` the same way (notebook 2 missing, to save its run).
+Before the tests were replayed in the grader (:mod:`grader.notebook_replay`) both
+forgers earned their test cells' points.
 
 The manual merge is checked against a gradebook built with nbgrader's own API.
 """
@@ -93,6 +101,63 @@ def make_submissions(subs):
            invalid / NOTEBOOKS[1])
 
 
+FORGE_NUMPY = """
+import builtins, sys
+np.testing.assert_allclose = lambda *args, **kwargs: None   # every value test passes
+builtins.AssertionError = type("AssertionError", (Exception,), {})
+sys.excepthook = lambda *args: None
+"""
+FORGE_IPYTHON = """
+# every later cell that asserts anything runs as `pass`: no error, full points
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"] if "assert" in "".join(lines) else lines)
+"""
+FORGE_PY = """
+
+_honest_conv_block = conv_block
+
+
+def conv_block(x, filters, **kwargs):  # wrong: twice the filters
+    return _honest_conv_block(x, 2 * filters, **kwargs)
+
+
+try:  # runs when the notebook imports this file: the U-Net's test cell will run as `pass`
+    from IPython import get_ipython
+    get_ipython().input_transformers_cleanup.append(
+        lambda lines: ["pass\\n"] if "bottleneck_relu2" in "".join(lines) and "assert" in "".join(lines) else lines)
+except Exception:
+    pass
+"""
+
+
+def _answered(name):
+    """The released notebook with every answer cell's code copied from the reference, as a student would."""
+    reference = _notebook(SOLUTIONS_DIR, name)
+    nb = _notebook(ASSIGNMENT_DIR, name)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            cell["source"] = _cell(reference, meta["grade_id"])["source"]
+    return nb
+
+
+def make_forgers(subs):
+    forger = subs / "forger" / "assignment"
+    _files(SOLUTIONS_DIR, forger, notebooks=())
+    nb1 = _answered(NOTEBOOKS[0])
+    _cell(nb1, "salt_coverage")["source"] = (
+        "def salt_coverage(masks):\n    return np.zeros(len(masks))\n" + FORGE_NUMPY)
+    _write(nb1, forger / NOTEBOOKS[0])
+    nb2 = _answered(NOTEBOOKS[1])
+    _cell(nb2, "clean_up")["source"] = (
+        "def clean_up(masks, min_object=20, max_hole=20):\n    return np.asarray(masks, dtype=np.uint8)\n"
+        + FORGE_IPYTHON)
+    _write(nb2, forger / NOTEBOOKS[1])
+    forger_py = subs / "forger_py" / "assignment"
+    _files(SOLUTIONS_DIR, forger_py, notebooks=())
+    _write(_answered(NOTEBOOKS[0]), forger_py / NOTEBOOKS[0])
+    (forger_py / "blocks.py").write_text((SOLUTIONS_DIR / "blocks.py").read_text() + FORGE_PY)
+
+
 def grade(subs, out, *extra):
     return subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), *ARGS, *extra],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
@@ -115,6 +180,7 @@ def gradebook(out):
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("notebooks")
     make_submissions(root / "subs")
+    make_forgers(root / "subs")
     result = grade(root / "subs", root / "out")
     assert result.returncode == 0, result.stderr[-3000:]
     return root / "out", result
@@ -209,6 +275,25 @@ def test_invalid_notebooks_have_a_status_and_the_rest_is_graded(batch):
 
 
 @needs_bwrap
+def test_a_kernel_that_forges_its_tests_verdict_gains_nothing(batch):
+    """Patched numpy.testing, test cells rewritten by the kernel: the grader's replay fails the wrong answers.
+
+    (Silencing IPython's tracebacks, ``showtraceback`` or ``set_custom_exc``, was never enough:
+    nbgrader's ``Execute`` adds the error from the kernel's reply.)"""
+    out, _ = batch
+    forger, forger_py = rows(out, "forger"), rows(out, "forger_py")
+    coverage = forger["notebook:1_data_and_unet/test_salt_coverage"]
+    assert not coverage["passed"] and coverage["earned"] == 0 and "Not equal to tolerance" in coverage["feedback"]
+    assert forger["notebook:1_data_and_unet/test_unet_shapes"]["passed"]  # the reference's blocks, honestly
+    clean_up = forger["notebook:2_questions/test_clean_up"]
+    assert not clean_up["passed"] and clean_up["earned"] == 0 and "NotRecorded" in clean_up["feedback"]
+    shapes = forger_py["notebook:1_data_and_unet/test_unet_shapes"]
+    assert not shapes["passed"] and shapes["earned"] == 0 and "NotRecorded" in shapes["feedback"]
+    assert forger_py["notebook:1_data_and_unet/test_salt_coverage"]["passed"]
+    assert float(gradebook(out)["forger"]["notebook_cells"]) == 2
+
+
+@needs_bwrap
 def test_course_folder_is_ready_for_formgrader(batch):
     from nbgrader.api import Gradebook
 
@@ -295,3 +380,58 @@ def test_merge_manual_refuses_a_csv_export_and_a_non_output_folder(tmp_path):
     _gradebook_with_manual_grades(db)
     result = merge(db)
     assert result.returncode == 2 and "not a grading output folder" in result.stderr
+
+
+def _gradebook_rows(db):
+    """Every grade and comment of the assignment, by nbgrader's API: what formgrader shows."""
+    from nbgrader.api import Gradebook
+
+    rows = {}
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        assignment = gradebook.find_assignment("salt")
+        for submission in assignment.submissions:
+            for notebook in submission.notebooks:
+                comments = {c.name: (c.auto_comment, c.manual_comment) for c in notebook.comments}
+                for grade in notebook.grades:
+                    rows[(submission.student.id, notebook.name, grade.name)] = (
+                        grade.auto_score, grade.manual_score, grade.max_score, grade.needs_manual_grade,
+                        comments.get(grade.name))
+        cells = sorted((c.name, c.notebook.name, c.max_score) for n in assignment.notebooks for c in n.grade_cells)
+    return rows, cells
+
+
+def _without_streams(path):
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        cell["outputs"] = [o for o in cell.get("outputs", []) if o["output_type"] != "stream"]
+    return nb
+
+
+@needs_bwrap
+def test_merged_shards_give_the_course_folder_of_one_run(tmp_path):
+    """Two shards (one student each, notebook 2 only) merged: the same gradebook rows and notebooks as one run."""
+    from grader.merge import merge
+
+    subs = tmp_path / "subs"
+    for name, source in (("ann", SOLUTIONS_DIR), ("cat", ASSIGNMENT_DIR)):  # shards 0 and 1 of 2
+        _files(source, subs / name / "assignment", notebooks=NOTEBOOKS[1:])
+    args = ["--only", "notebooks", "--seed", "7", "--jobs", "1", "--notebook-budget", str(BUDGET)]
+    runs = [subprocess.Popen([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(tmp_path / out),
+                              *args, *extra], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for out, extra in (("single", []), ("shard0", ["--shard", "0/2"]), ("shard1", ["--shard", "1/2"]))]
+    for run in runs:
+        _, stderr = run.communicate(timeout=1200)
+        assert run.returncode == 0, stderr[-3000:]
+    merge([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "merged")
+    single, merged = tmp_path / "single" / "nbgrader", tmp_path / "merged" / "nbgrader"
+    rows, cells = _gradebook_rows(merged / "gradebook.db")
+    assert (rows, cells) == _gradebook_rows(single / "gradebook.db")
+    assert {student for student, _, _ in rows} == {"ann", "cat"}
+    assert rows[("ann", "2_questions", "test_clean_up")][0] == 2 and rows[("cat", "2_questions", "test_clean_up")][0] == 0
+    for student, shard in (("ann", "shard0"), ("cat", "shard1")):
+        path = Path("autograded") / student / "salt" / NOTEBOOKS[1]
+        assert (merged / path).read_bytes() == (tmp_path / shard / "nbgrader" / path).read_bytes()
+        # and as one run's, but for what the kernel logged with a timestamp (TensorFlow's start-up lines)
+        assert _without_streams(merged / path) == _without_streams(single / path)
+    assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (tmp_path / "single" / "gradebook.csv").read_bytes()
+    assert str(merged.resolve()) in (merged / "nbgrader_config.py").read_text()  # formgrader opens it where it is

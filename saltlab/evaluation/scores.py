@@ -103,6 +103,37 @@ def tgs_image_scores(y_true, y_pred):
     return (image_iou[:, None] >= TGS_IOU_THRESHOLDS[None, :] - 1e-12).mean(axis=1)
 
 
+def image_counts(y_true, y_pred):
+    """Per-image pixel counts from which every pooled score can be re-pooled.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of {0, 1}, shape (N, H, W)
+
+    Returns
+    -------
+    counts : dict of str to numpy.ndarray, int64, each shape (N,)
+        ``truth_pixels`` and ``pred_pixels`` (salt pixels of each mask) and
+        ``intersection`` (salt in both). Summed over any subset of images
+        they give its pooled IoU, precision and recall
+        (:func:`saltlab.evaluation.paired.ratio_counts`).
+
+    Examples
+    --------
+    >>> counts = image_counts([[[1, 1], [0, 0]]], [[[1, 0], [1, 0]]])
+    >>> {k: v.tolist() for k, v in counts.items()}
+    {'truth_pixels': [2], 'pred_pixels': [2], 'intersection': [1]}
+    """
+    truth, pred = _as_bool_pair(y_true, y_pred)
+    if truth.ndim != 3:
+        raise ValueError(f"expected masks of shape (N, H, W), got {truth.shape}")
+    return {
+        "truth_pixels": np.count_nonzero(truth, axis=(1, 2)).astype(np.int64),
+        "pred_pixels": np.count_nonzero(pred, axis=(1, 2)).astype(np.int64),
+        "intersection": np.count_nonzero(truth & pred, axis=(1, 2)).astype(np.int64),
+    }
+
+
 def tgs_competition_metric(y_true, y_pred):
     """The TGS Salt Identification score: the mean of :func:`tgs_image_scores`.
 

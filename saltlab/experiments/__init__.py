@@ -3,8 +3,11 @@
 ``python -m saltlab.experiments --preset quick|full [--data <folder>] [--out <folder>]``
 trains every variant (max pooling or stride x five skip merges, and a
 full-resolution FCN) with several seeds and writes ``results/<preset>/``:
-``results.csv``, ``summary.md``, figures and the best weights in ``backup/``.
-A rerun resumes: finished trainings are skipped.
+``results.csv``, ``summary.md``, figures, per-image pixel counts in
+``images/`` and the best weights in ``backup/``. A rerun resumes: finished
+trainings are skipped. The summary states every comparison as a paired
+difference with 95 % intervals over seeds and over images
+(:mod:`saltlab.evaluation.paired`).
 
 Modules: :mod:`~.variants` (what is compared), :mod:`~.presets` (how big),
 :mod:`~.runner` (the resumable loop), :mod:`~.results` (the results
@@ -16,11 +19,12 @@ scores come from :mod:`saltlab.data`, :mod:`saltlab.models`,
 from .presets import PRESETS, Preset, get_preset
 from .results import STRATEGIES, completed_runs, read_rows
 from .runner import RESULTS_DIR, load_trained, prepare_arrays, run_experiments
-from .summary import summary_table, write_summary
+from .summary import compare_variants, summary_table, write_summary
 from .variants import REFERENCE, VARIANTS, Variant, select_variants
 
 __all__ = [
-    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "completed_runs",
+    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "compare_variants",
+    "completed_runs",
     "get_preset", "load_trained", "prepare_arrays", "read_rows", "run_experiments", "select_variants",
     "summary_table", "write_summary",
 ]

@@ -3,6 +3,15 @@
 The results folder's layout and files are described in :mod:`.results`. A
 variant x seed counts as done when its row is in ``results.csv`` and its
 weights file exists; anything else is (re)trained.
+
+Every comparison is paired, and the runner is what makes it so: all runs
+of a preset train on the same images and are scored on the same validation
+images (sample and split seeded with 0, checked against ``config.json`` on
+resume), and run ``k`` of every variant is seeded with seed ``k``, which
+fixes its initial weights and its batch order. The batch order depends on
+the seed only, not on the network or on what ran before in the process
+(``selftests/test_experiments.py`` checks it), so two variants with the same
+seed see the same batches in the same order.
 """
 
 import json
@@ -17,8 +26,10 @@ from ..evaluation import (
     METRIC_NAMES,
     clean_masks,
     evaluate_probabilities,
+    image_counts,
     precision_recall_curve,
     predict_flip_tta,
+    tgs_image_scores,
 )
 from ..impl import require_implementation
 from ..io import write_atomic
@@ -27,12 +38,17 @@ from ..seeding import seed_everything
 from ..training import predict_probabilities, train_model
 from .presets import Preset
 from .results import (
+    IMAGE_FIELDS,
     POSTPROCESS_FIELDS,
+    Q4_IMAGE_FIELDS,
     RESULT_FIELDS,
     STRATEGIES,
     completed_runs,
+    image_rows,
+    images_path,
     read_rows,
     run_key,
+    threshold_split,
     weights_path,
     write_rows,
 )
@@ -186,6 +202,34 @@ def load_trained(out, variant, seed, *, impl):
     return model, preset, data
 
 
+def calibrated_threshold(truth, probabilities, *, impl):
+    """Question 4's threshold: chosen on the calibration half, scored on the test half.
+
+    Parameters
+    ----------
+    truth : numpy.ndarray of {0, 1}, shape (N, 101, 101)
+        Validation masks.
+    probabilities : numpy.ndarray of float, shape (N, 101, 101)
+        Validation probabilities on the image grid.
+    impl : saltlab.impl.Implementation
+        Whose ``find_best_threshold`` (by F1) and metrics to use.
+
+    Returns
+    -------
+    threshold : float
+        Best F1 on the calibration images (:func:`.results.threshold_split`).
+    scores : dict of str to float
+        :func:`saltlab.evaluation.evaluate_probabilities` on the test images
+        at that threshold, never on the images it was chosen on.
+    test : numpy.ndarray of int
+        Positions of the test images in the validation set.
+    """
+    calibration, test = threshold_split(truth)
+    threshold, _ = impl.find_best_threshold(truth[calibration], probabilities[calibration], metric="f1")
+    scores = evaluate_probabilities(truth[test], probabilities[test], impl=impl, threshold=threshold)
+    return float(threshold), scores, test
+
+
 def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     key = run_key(variant.name, seed)
     weights = weights_path(out, variant.name, seed)
@@ -210,11 +254,13 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     truth = arrays["masks_val"]
     probs = to_image_grid(predict_probabilities(model, arrays["x_val"]))
     at_half = evaluate_probabilities(truth, probs, impl=impl, threshold=0.5)
-    best_t, _ = impl.find_best_threshold(truth, probs, metric="f1")
-    at_best = evaluate_probabilities(truth, probs, impl=impl, threshold=best_t)
+    best_t, at_best, test = calibrated_threshold(truth, probs, impl=impl)
     curve = precision_recall_curve(truth, probs, thresholds=CURVE_THRESHOLDS)
+    masks = probs >= 0.5
+    write_rows(images_path(out, variant.name, seed), IMAGE_FIELDS,
+               image_rows(image_counts(truth, masks), tgs_image_scores(truth, masks), np.arange(len(truth))))
     if variant.name == REFERENCE:
-        _postprocess_rows(out, variant.name, seed, model, arrays, probs, best_t, impl)
+        _postprocess_rows(out, variant.name, seed, model, arrays, probs, best_t, test, impl)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     write_atomic(out / "runs" / f"{key}.json", json.dumps({
         "history": history,
@@ -230,7 +276,7 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
         "seconds_per_epoch": round(seconds / max(epochs_run, 1), 2),
         "best_val_loss": round(min(history["val_loss"]), 5),
         **{m: round(at_half[m], 5) for m in METRIC_NAMES},
-        "best_threshold": float(best_t),
+        "best_threshold": float(best_t), "n_test": len(test),
         **{f"{m}_best": round(at_best[m], 5) for m in METRIC_NAMES},
         "weights": str(weights.relative_to(out)),
     }
@@ -239,10 +285,15 @@ def _train_one(variant, seed, preset, arrays, out, impl, verbose):
     return row
 
 
-def _postprocess_rows(out, name, seed, model, arrays, probs, threshold, impl):
-    """Question 4: each strategy's scores at the best-F1 threshold of the plain model."""
-    truth = arrays["masks_val"]
-    tta = to_image_grid(predict_flip_tta(model, arrays["x_val"]))
+def _postprocess_rows(out, name, seed, model, arrays, probs, threshold, test, impl):
+    """Question 4 on the test half: each strategy at the plain model's calibration threshold.
+
+    Writes one row per strategy to ``postprocess.csv`` and the per-image
+    counts of every strategy to ``images/<key>_q4.csv``.
+    """
+    truth = arrays["masks_val"][test]
+    probs = probs[test]
+    tta = to_image_grid(predict_flip_tta(model, arrays["x_val"][test]))
     masks = {
         "threshold 0.5": probs >= 0.5,
         "best threshold": probs >= threshold,
@@ -250,14 +301,17 @@ def _postprocess_rows(out, name, seed, model, arrays, probs, threshold, impl):
         "+ flip TTA": tta >= threshold,
         "+ flip TTA + clean-up": clean_masks(tta >= threshold),
     }
-    new = []
+    new, per_image = [], []
     for strategy in STRATEGIES:
         scores = evaluate_probabilities(truth, masks[strategy], impl=impl, threshold=0.5)
         new.append({
             "variant": name, "seed": seed, "strategy": strategy,
-            "threshold": 0.5 if strategy == "threshold 0.5" else float(threshold),
+            "threshold": 0.5 if strategy == "threshold 0.5" else float(threshold), "n_test": len(test),
             **{m: round(scores[m], 5) for m in METRIC_NAMES},
         })
+        rows = image_rows(image_counts(truth, masks[strategy]), tgs_image_scores(truth, masks[strategy]), test)
+        per_image += [{"strategy": strategy, **row} for row in rows]
+    write_rows(images_path(out, name, seed, q4=True), Q4_IMAGE_FIELDS, per_image)
     path = out / "postprocess.csv"
     rows = [r for r in read_rows(path) if (r["variant"], int(r["seed"])) != (name, seed)]
     write_rows(path, POSTPROCESS_FIELDS, rows + new)
