@@ -1,4 +1,4 @@
-"""Command line of the grader: ``python -m grader {grade,merge,merge-manual,bench,gradescope-run}``.
+"""Command line of the grader: ``python -m grader {grade,merge,merge-manual,explain,bench,gradescope-run}``.
 
 Examples
 --------
@@ -6,6 +6,7 @@ Examples
 ``python -m grader grade submissions/ --out /tmp/g --only conv_block,metrics --seed 1``
 ``python -m grader bench --out out/bench/grading.json --copies 3`` (``make bench-grade``)
 ``python -m grader merge-manual out/grades/nbgrader/gradebook.db --out out/grades`` (after formgrader)
+``python -m grader explain alice_01 --out out/grades --json /tmp/alice.json`` (a regrade request)
 """
 
 import argparse
@@ -88,7 +89,35 @@ def main(argv=None):
     gradescope = commands.add_parser("gradescope-run", help="grade one upload inside the Gradescope autograder "
                                                             "(run_autograder calls this)")
     gradescope.add_argument("--root", type=Path, default=Path("/autograder"))
+    explain = commands.add_parser("explain", help="grade one student again with the stored seed, show every case "
+                                                  "(hidden ones too) and check the stored grade reproduces")
+    explain.add_argument("student", help="the student id (or its output folder name)")
+    explain.add_argument("--out", type=Path, required=True, help="the grading output folder (make grade's OUT)")
+    explain.add_argument("--json", type=Path, default=None, metavar="FILE",
+                         help="also write the explanation as JSON (instructor only: it names hidden cases)")
+    explain.add_argument("--submissions", type=Path, default=None,
+                         help="where the submissions folder is now (default: where the run found it)")
+    explain.add_argument("--seed", type=int, default=None,
+                         help="only for a folder graded with --seed by a grader that did not store it")
+    explain.add_argument("--graded-cases-only", action="store_true",
+                         help="do not run the cases a check skipped after its first failure")
+    explain.add_argument("--no-sandbox", action="store_true", help="run workers without bubblewrap (testing)")
     args = parser.parse_args(argv)
+    if args.command == "explain":
+        from .explain import ExplainError, explain as run_explain, explanation_text, write_json
+        from .collect import CollectError
+        from .plan import PlanError
+
+        try:
+            explanation = run_explain(args.student, args.out, submissions=args.submissions, seed=args.seed,
+                                      no_sandbox=args.no_sandbox, run_ungraded_cases=not args.graded_cases_only)
+        except (ExplainError, CollectError, PlanError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        sys.stdout.write(explanation_text(explanation))
+        if args.json:
+            write_json(explanation, args.json)
+        return 0 if explanation["reproduced"] else 1
     if args.command == "gradescope-run":
         from .gradescope import run
 

@@ -66,15 +66,18 @@ class Options:
 
 
 def grading_seed(out, override=None):
-    """The seed of the hidden cases: ``override``, else stored in ``OUT/.grading-seed``, else drawn now."""
-    if override is not None:
-        return int(override)
+    """The seed of the hidden cases: ``override``, else stored in ``OUT/.grading-seed``, else drawn now.
+
+    The seed used is always what ``OUT/.grading-seed`` holds afterwards (an
+    override too), so ``python -m grader explain`` can grade a student again
+    exactly as this run did.
+    """
     path = Path(out) / SEED_FILE
-    if path.is_file():
+    if override is None and path.is_file():
         return int(path.read_text().strip())
-    seed = secrets.randbits(63)
-    report.write_atomic(path, f"{seed}\n")
-    path.chmod(0o600)
+    seed = int(override) if override is not None else secrets.randbits(63)
+    if not path.is_file() or path.read_text().strip() != str(seed):
+        report.write_atomic(path, f"{seed}\n", mode=0o600)
     return seed
 
 
@@ -158,6 +161,49 @@ def finish_batch(out, run, skipped):
     return records, summary
 
 
+def run_selection(plan, options, notebooks):
+    """What the run graded, as it enters every student's :func:`grading_key` (notebooks and their limits too)."""
+    return plan.selection + (f"; notebooks ({options.notebook_budget:g} s each, "
+                             f"{options.notebook_cell_timeout} s per cell)" if notebooks else "")
+
+
+def grades_notebooks(options):
+    """Whether a run with these options grades the notebooks: by default, or when ``--only`` names them."""
+    tokens = [t.strip() for t in (options.only or "").split(",") if t.strip()]
+    return options.notebooks and (not tokens or NOTEBOOKS_TOKEN in tokens)
+
+
+def run_plan(seed, options):
+    """The plan of a run: ``--only``'s ``notebooks`` token selects the notebooks, its other tokens ``.py`` checks.
+
+    Without ``--only`` both are graded; with an ``--only`` that names only the
+    notebooks the plan has no ``.py`` check.
+    """
+    tokens = [t.strip() for t in (options.only or "").split(",") if t.strip()]
+    python_only = ",".join(t for t in tokens if t != NOTEBOOKS_TOKEN) or None
+    if tokens and python_only is None:
+        return Plan([], selection=f"only={options.only}", seed_fingerprint=seed_fingerprint(seed))
+    return build_plan(seed, only=python_only, skip_training=options.skip_training,
+                      check_timeout=options.check_timeout, training_timeout=options.training_timeout)
+
+
+def stored_options(options, settings, submissions_dir):
+    """The options and worker settings of a run, as ``run.json`` keeps them for ``python -m grader explain``."""
+    return {"only": options.only, "skip_training": options.skip_training, "check_timeout": options.check_timeout,
+            "training_timeout": options.training_timeout, "notebooks": options.notebooks,
+            "notebook_budget": options.notebook_budget, "notebook_cell_timeout": options.notebook_cell_timeout,
+            "memory_bytes": settings.limits.memory_bytes, "total_memory_bytes": settings.limits.total_memory_bytes,
+            "startup_timeout": settings.startup_timeout, "submission_budget": settings.submission_budget,
+            "submissions_path": str(Path(submissions_dir).resolve())}
+
+
+def complete_record(record, *, key, version, sandboxed, plan, submission):
+    """Stamp a graded record with what decided it and add its points (a run and ``explain`` both use this)."""
+    record.update(key=key, grader_version=version, sandboxed=sandboxed,
+                  seed_fingerprint=plan.seed_fingerprint, submission_hash=submission.content_hash)
+    return report.score(record)
+
+
 def grading_key(submission, *, version, seed, selection, sandboxed):
     """What decides a student's grade; equal keys mean the stored grade still holds."""
     seed_hash = hashlib.sha256(str(seed).encode()).hexdigest()
@@ -199,9 +245,8 @@ def _grade_one(submission, plan, settings, slot, out, key, version, cancel, cour
     (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
 
     def finish(record):
-        record.update(key=key, grader_version=version, sandboxed=settings.sandboxed,
-                      seed_fingerprint=plan.seed_fingerprint, submission_hash=submission.content_hash)
-        report.score(record)
+        complete_record(record, key=key, version=version, sandboxed=settings.sandboxed, plan=plan,
+                        submission=submission)
         report.write_student(out, record)
         return record
 
@@ -322,23 +367,14 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
         version = grader_version()
         settings = resolve_settings(settings, no_sandbox=no_sandbox)
         settings = replace(settings, public_dir=public_worker_files(staging / ".worker"))
-        # "notebooks" in --only selects the notebooks; its other tokens select .py checks. Without
-        # --only both are graded; with an --only that does not name them, the notebooks are not.
-        tokens = [t.strip() for t in (options.only or "").split(",") if t.strip()]
-        python_only = ",".join(t for t in tokens if t != NOTEBOOKS_TOKEN) or None
-        if tokens and python_only is None:
-            plan = Plan([], selection=f"only={options.only}", seed_fingerprint=seed_fingerprint(seed))
-        else:
-            plan = build_plan(seed, only=python_only, skip_training=options.skip_training,
-                              check_timeout=options.check_timeout, training_timeout=options.training_timeout)
+        plan = run_plan(seed, options)
         course = None
-        if options.notebooks and (not tokens or NOTEBOOKS_TOKEN in tokens):
+        if grades_notebooks(options):
             from .notebooks import COURSE_FOLDER, NotebookOptions, prepare_course
 
             course = prepare_course(out / COURSE_FOLDER, options=NotebookOptions(budget=options.notebook_budget,
                                                                    cell_timeout=options.notebook_cell_timeout))
-        selection = plan.selection + (f"; notebooks ({options.notebook_budget:g} s each, "
-                                      f"{options.notebook_cell_timeout} s per cell)" if course else "")
+        selection = run_selection(plan, options, course is not None)
         keys = {s.folder_name: grading_key(s, version=version, seed=seed, selection=selection,
                                            sandboxed=settings.sandboxed) for s in submissions}
         todo = [s for s in submissions if options.force
@@ -386,7 +422,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
                "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
                "students": sorted(s.folder_name for s in submissions), "skipped": skipped,
-               "notebooks": course is not None}
+               "notebooks": course is not None, "options": stored_options(options, settings, submissions_dir)}
         report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
         records, summary = finish_batch(out, run, skipped)
         return records, summary

@@ -91,7 +91,7 @@ def _fail_all(plan, rows, kind, message):
             rows.append(_row(planned, False, kind, message, short, 0.0))
 
 
-def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
+def _run_check(planned, worker, expected, budget_deadline=None, budget=None, observe=None):
     """Every case of one check through the worker; stops at the first failing case.
 
     Parameters
@@ -99,6 +99,10 @@ def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
     budget_deadline : float, optional
         ``time.monotonic()`` when the submission's whole budget ends; the
         check's own deadline never goes past it.
+    observe : callable, optional
+        Called as ``observe(planned, case, outcome, verdict, failure)`` for each
+        case run (``outcome`` and ``verdict`` None after a worker failure):
+        ``python -m grader explain`` shows them. It decides nothing.
 
     Returns
     -------
@@ -122,6 +126,8 @@ def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
                 failure = OverBudget(budget) if capped and time.monotonic() >= budget_deadline else Deadline(
                     f"timed out: {planned.entry.check_id} took more than {planned.timeout:g} s "
                     "(an endless loop, or far slower than needed)")
+            if observe is not None:
+                observe(planned, case, None, None, failure)
             detail = f"{failure} on {case.describe()}"
             feedback = (_hidden_message(planned, failure=failure) if planned.entry.hidden
                         else f"on {case.describe()}: {failure}")
@@ -129,6 +135,8 @@ def _run_check(planned, worker, expected, budget_deadline=None, budget=None):
         if outcome.status == "error" and outcome.detail.startswith("MemoryError"):
             problem = "memory"
         verdict = judge(planned.check, case, outcome, expected.get((planned.key, case.id)))
+        if observe is not None:
+            observe(planned, case, outcome, verdict, None)
         if not verdict.passed:
             kind = "memory" if problem else "failed"
             feedback = (_hidden_message(planned, outcome=outcome) if planned.entry.hidden
@@ -148,7 +156,7 @@ restart and spell it into its error message."""
 
 
 def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None, course=None, warm=None,
-                     on_ready=None):
+                     on_ready=None, observe=None):
     """Run every planned check on one submission and judge it.
 
     Parameters
@@ -166,6 +174,8 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
     course : grader.notebooks.Course, optional
         Grade the notebooks too (after the ``.py`` checks, in fresh sandboxed
         processes with their own budget): their rows follow the checks'.
+    observe : callable, optional
+        Sees every case run and its verdict (see :func:`_run_check`).
 
     Returns
     -------
@@ -241,7 +251,7 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                         break
                 hidden_sent = hidden_sent or planned.entry.hidden
                 row, failure, problem = _run_check(planned, worker, plan.expected, budget_deadline,
-                                                   settings.submission_budget)
+                                                   settings.submission_budget, observe)
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(submission.student_id)  # the worker was killed by Ctrl-C, not by the code
                 rows.append(row)
