@@ -43,6 +43,9 @@ def _add_run_options(parser):
                         help="wall-clock seconds per notebook, kernel start included (default 180)")
     parser.add_argument("--notebook-cell-timeout", type=int, default=90,
                         help="seconds per notebook cell before the kernel is interrupted (default 90)")
+    parser.add_argument("--no-warm-start", action="store_true",
+                        help="start each worker only at its student's turn (default: spawned while the previous "
+                             "student is graded, which overlaps TensorFlow's start with that student's checks)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run workers without bubblewrap (limits only; for testing the fallback)")
 
@@ -60,7 +63,7 @@ def _options(args, **extra):
     return Options(seed=args.seed, jobs=args.jobs, only=args.only, skip_training=args.skip_training,
                    check_timeout=args.timeout, training_timeout=args.training_timeout,
                    notebooks=not args.no_notebooks, notebook_budget=args.notebook_budget,
-                   notebook_cell_timeout=args.notebook_cell_timeout, **extra)
+                   notebook_cell_timeout=args.notebook_cell_timeout, warm_start=not args.no_warm_start, **extra)
 
 
 def main(argv=None):

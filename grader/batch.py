@@ -63,6 +63,8 @@ class Options:
     notebooks: bool = True
     notebook_budget: float = 180.0
     notebook_cell_timeout: int = 90
+    warm_start: bool = True
+    """Spawn each next worker while the current student is graded (:mod:`grader.warm_start`)."""
 
 
 def grading_seed(out, override=None):
@@ -395,7 +397,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                               course, warm, on_ready)
 
         def spawn_ahead(submission, slot):
-            if submission.problem:
+            if submission.problem or not options.warm_start:
                 return None  # nothing to import: graded without a worker
             (out / submission.folder_name).mkdir(parents=True, exist_ok=True)
             try:
