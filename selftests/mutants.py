@@ -356,6 +356,19 @@ NAMED = {
     # precision / recall (saltlab/checks/misconceptions.py)
     "metrics_swapped": "your value equals the recall (the two denominators swapped)",
     "metrics_mean_per_image": "computed per image (each index of the first axis) and averaged",
+    "metrics_no_zero_division": "your value is NaN, what 0 / 0 gives",
+    "metrics_no_validation": "this is NumPy's broadcasting error, not a check of yours",
+    "metrics_bool_arithmetic": "TP counted as (y_true + y_pred) == 2 in the masks' own dtype (bool)",
+    "metrics_uint8_wraparound": "y_pred - y_true > 0 computed in uint8, where 0 - 1 wraps around",
+    "metrics_float32_ratio": "your value equals the ratio computed in float32",
+    "metrics_float32_result": "returned a float32; return a Python float",
+    "metrics_empty_is_zero": "your value is 0.0 although the denominator is 0",
+    "metrics_zero_division_not_float": "returned a int; return a Python float",
+    "metrics_relies_on_broadcasting": "this is NumPy's broadcasting error, not a check of yours",
+    "metrics_validates_y_true_only": "only y_pred holds a value other than 0 and 1 here",
+    "metrics_range_check": "min() and max() raise on empty masks",
+    "metrics_mutates_input": "changed the arrays it was given",
+    "metrics_no_asarray": "call np.asarray on each mask before using .shape",
 }
 """A phrase the failing messages of each mutant must contain: the feedback names its misconception.
 
@@ -366,7 +379,9 @@ that gives the same answer on the failing case (``no_relu`` and
 5 only located (the message shows the case and the exception or the
 differing value): ``conv_block_name_none_crash``, ``merge_concat_axis_1``,
 ``threshold_f1_divides_by_zero``, ``threshold_no_asarray``,
-``threshold_no_validation``."""
+``threshold_no_validation``. All 15 precision/recall mutants are named
+(:mod:`saltlab.checks.misconceptions`), ``metrics_uint8_wraparound``
+together with the IoU, which its wrapped count gives exactly."""
 
 
 def _function_span(source, function):

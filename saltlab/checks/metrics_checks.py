@@ -3,7 +3,7 @@
 import numpy as np
 
 from .core import Case, Check, Verdict, call_capturing, register
-from .misconceptions import name_metric_mistake
+from .misconceptions import name_metric_error, name_metric_mistake
 
 EXACT = dict(rtol=0.0, atol=1e-12)
 """Ratios of integer counts: exact up to the last bit of a float64 division."""
@@ -72,7 +72,11 @@ def probe_value(impl, case):
 def _value_verdict(case, got, want, what):
     function = case.params["function"]
     if got["raised"] is not None:
-        return Verdict(False, f"{function} on {what} raised {got['raised']}: {got['message']}")
+        mistake = ""
+        if "y_true" in case.arrays:
+            mistake = name_metric_error(case.arrays["y_true"], case.arrays["y_pred"], got["raised"], got["message"])
+        return Verdict(False, f"{function} on {what} raised {got['raised']}: {got['message']}"
+                              + (f" ({mistake})" if mistake else ""))
     if got["type"] != "float":
         return Verdict(False, f"{function} on {what} returned a {got['type']}; return a Python float (float(...))")
     if got["value"] is None or not np.isclose(got["value"], want, **EXACT):
@@ -190,6 +194,18 @@ def probe_error(impl, case):
     return record
 
 
+def _which_is_wrong(case):
+    """Say which argument is invalid when only one is: a check of that one alone is the usual mistake."""
+    if case.params["_kind"] != "value":
+        return ""
+    bad = [name for name in ("y_true", "y_pred") if not np.isin(case.arrays[name], (0, 1)).all()]
+    if len(bad) != 1:
+        return ""
+    good = "y_pred" if bad == ["y_true"] else "y_true"
+    return (f" (only {bad[0]} holds a value other than 0 and 1 here, {good} is binary: check the values of both "
+            "masks)")
+
+
 def verdict_error(case, got, expected):
     function = case.params["function"]
     shapes = tuple(case.arrays["y_true"].shape), tuple(case.arrays["y_pred"].shape)
@@ -199,10 +215,14 @@ def verdict_error(case, got, expected):
         what = f"y_true={case.arrays['y_true'].tolist()}, y_pred={case.arrays['y_pred'].tolist()}"
     if got["raised"] != "ValueError":
         did = "returned a value" if got["raised"] is None else f"raised {got['raised']}"
-        return Verdict(False, f"{function} on {what} {did}; expected ValueError")
+        return Verdict(False, f"{function} on {what} {did}; expected ValueError{_which_is_wrong(case)}")
     if case.params["_kind"] == "shape" and not all(str(s) in got["message"] for s in shapes):
+        # NumPy's own broadcasting error reaches the caller when the shapes are not compared first.
+        numpy_said = (" (this is NumPy's broadcasting error, not a check of yours: compare y_true.shape with "
+                      "y_pred.shape first, since shapes that broadcast raise nothing)"
+                      if "could not be broadcast" in got["message"] else "")
         return Verdict(False, f"{function} on {what} raised ValueError, but the message {got['message']!r} "
-                              f"should name both shapes {shapes[0]} and {shapes[1]}")
+                              f"should name both shapes {shapes[0]} and {shapes[1]}{numpy_said}")
     return Verdict(True)
 
 

@@ -28,6 +28,21 @@ def _ratio(numerator, denominator, zero_division):
     return float(zero_division) if denominator == 0 else numerator / denominator
 
 
+def _own_dtype_counts(y_true, y_pred):
+    """TP and the wrong count of the other kind when the masks' own dtype does the arithmetic.
+
+    ``(y_true + y_pred) == 2`` is never true for bool masks (``True + True``
+    is ``True``), and ``y_pred - y_true > 0`` counts every false negative as
+    well for unsigned masks (``0 - 1`` wraps around to 255).
+    """
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    with np.errstate(over="ignore"):
+        tp_sum = int(np.sum((t + p) == 2)) if t.dtype != object else None
+        fp_wrap = int(np.count_nonzero(p - t > 0)) if t.dtype.kind == p.dtype.kind == "u" else None
+        fn_wrap = int(np.count_nonzero(t - p > 0)) if t.dtype.kind == p.dtype.kind == "u" else None
+    return tp_sum, fp_wrap, fn_wrap
+
+
 def metric_mistakes(function, y_true, y_pred, zero_division=1.0):
     """What each known mistake returns for ``function`` on these masks.
 
@@ -63,7 +78,31 @@ def metric_mistakes(function, y_true, y_pred, zero_division=1.0):
         per_image = [metric_value(function, t[i], p[i], zero_division) for i in range(t.shape[0])]
         mistakes.append(("what you get computed per image (each index of the first axis) and averaged",
                          float(np.mean(per_image))))
+    wrong_kind = fp if function == "precision" else fn  # the count beside TP in the denominator
+    if tp + wrong_kind:
+        mistakes.append(("the ratio computed in float32 (np.float32 counts), which rounds it: compute it with "
+                         "Python ints or float64", float(np.float32(tp) / np.float32(tp + wrong_kind))))
+    tp_sum, fp_wrap, fn_wrap = _own_dtype_counts(y_true, y_pred)
+    if tp_sum is not None:
+        mistakes.append((f"TP counted as (y_true + y_pred) == 2 in the masks' own dtype ({t.dtype}), which is "
+                         "never true for bool masks (True + True is True): convert with .astype(bool) and use &",
+                         _ratio(tp_sum, tp_sum + wrong_kind, zero_division)))
+    wrapped = fp_wrap if function == "precision" else fn_wrap
+    if wrapped is not None:
+        sign = "y_pred - y_true" if function == "precision" else "y_true - y_pred"
+        mistakes.append((f"{sign} > 0 computed in {t.dtype}, where 0 - 1 wraps around to a large positive "
+                         "number, so the other kind of error is counted too: compare booleans (& and ~) instead",
+                         _ratio(tp, tp + wrapped, zero_division)))
     return mistakes
+
+
+ZERO_DENOMINATOR_MISTAKES = (
+    ("0.0 although the denominator is 0: return float(zero_division) then", 0.0),
+    ("NaN, what 0 / 0 gives: check the denominator first and return float(zero_division) when it is 0",
+     float("nan")),
+)
+"""What a zero denominator gives when ``zero_division`` is ignored; named alone when it matches,
+since the formulas above then all give 0 by coincidence."""
 
 
 def metric_value(function, y_true, y_pred, zero_division=1.0):
@@ -89,6 +128,35 @@ def name_metric_mistake(function, y_true, y_pred, got, want, zero_division=1.0):
     >>> name_metric_mistake("precision", [1, 1, 0, 0], [1, 0, 1, 1], got=0.9, want=1 / 3)
     ''
     """
-    matches = [what for what, value in metric_mistakes(function, y_true, y_pred, zero_division)
-               if np.isclose(got, value, **EXACT) and not np.isclose(value, want, **EXACT)]
+    def matching(candidates):
+        return [what for what, value in candidates
+                if np.isclose(got, value, equal_nan=True, **EXACT) and not np.isclose(value, want, **EXACT)]
+
+    tp, fp, fn, _ = _counts(y_true, y_pred)
+    if (tp + fp if function == "precision" else tp + fn) == 0:
+        matches = matching(ZERO_DENOMINATOR_MISTAKES)
+        if matches:
+            return f"your value is {matches[0]}"
+    matches = matching(metric_mistakes(function, y_true, y_pred, zero_division))
     return f"your value equals {', or '.join(matches)}" if matches else ""
+
+
+def name_metric_error(y_true, y_pred, raised, message):
+    """A sentence naming why precision or recall raised on valid masks, or ``""`` when it is not known.
+
+    Examples
+    --------
+    >>> name_metric_error([[1, 0]], [[1, 1]], "AttributeError", "'list' object has no attribute 'shape'")
+    'nested lists are array_like masks too: call np.asarray on each mask before using .shape or .astype'
+    >>> import numpy as np
+    >>> name_metric_error(np.zeros(0), np.zeros(0), "ValueError", "zero-size array to reduction operation minimum")
+    'min() and max() raise on empty masks: check the values with np.isin(mask, (0, 1)).all(), which is True for an empty mask'
+    >>> name_metric_error([1], [1], "ZeroDivisionError", "division by zero")
+    ''
+    """
+    if raised == "AttributeError" and "'list' object" in message:
+        return "nested lists are array_like masks too: call np.asarray on each mask before using .shape or .astype"
+    if np.asarray(y_true).size == 0 and "zero-size array" in message:
+        return ("min() and max() raise on empty masks: check the values with np.isin(mask, (0, 1)).all(), which is "
+                "True for an empty mask")
+    return ""
