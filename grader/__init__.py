@@ -13,7 +13,8 @@ One concept per module, in the order a grading run goes through them:
   :mod:`grader.cgroup` (one memory budget for all its processes).
 - :mod:`grader.protocol` and :mod:`grader.worker`: the process that imports
   one submission and answers probe requests with plain data.
-- :mod:`grader.worker_process`: start, ask, time out and kill one worker.
+- :mod:`grader.worker_process`: start, ask, time out and kill one worker;
+  :mod:`grader.warm_start`: the next student's worker spawned while this one is graded.
 - :mod:`grader.untrusted`: the one cleaner of every string a student controls.
 - :mod:`grader.grading`: grade one submission through its worker; verdicts here.
 - :mod:`grader.notebooks`: the notebooks' nbgrader cells, prepared and scored here with
@@ -25,6 +26,7 @@ One concept per module, in the order a grading run goes through them:
   into the records and the gradebook.
 - :mod:`grader.report`: results.json, feedback.md, gradebook.csv, summary.md.
 - :mod:`grader.batch`: the whole folder, in parallel, resumable.
+- :mod:`grader.explain`: ``explain``, one student regraded case by case for a regrade request.
 - :mod:`grader.bench`: ``make bench-grade``.
 
 This file is bound into the worker's sandbox (so ``python -m grader.worker``

@@ -369,18 +369,22 @@ NAMED = {
     "metrics_range_check": "min() and max() raise on empty masks",
     "metrics_mutates_input": "changed the arrays it was given",
     "metrics_no_asarray": "call np.asarray on each mask before using .shape",
+    # exceptions on valid cases (saltlab/checks/error_mistakes.py)
+    "conv_block_name_none_crash": "name is None by default",
+    "merge_concat_axis_1": "concatenate on the last axis (axis=-1",
+    "threshold_f1_divides_by_zero": "F1 = 2PR / (P + R) divides by zero when precision and recall are both 0",
+    "threshold_no_asarray": "lists are valid: call np.asarray on each",
+    "threshold_no_validation": "with unknown metric returned normally; expected ValueError",
 }
 """A phrase the failing messages of each mutant must contain: the feedback names its misconception.
 
 Measured over the 55 mutants of conv_block, downsample, merge_skip and
-find_best_threshold: 46 named exactly, 4 named with one other candidate
+find_best_threshold: 51 named exactly, 4 named with one other candidate
 that gives the same answer on the failing case (``no_relu`` and
-``relu_only_with_bn``; ``first_in_given_order`` and ``ties_to_highest``),
-5 only located (the message shows the case and the exception or the
-differing value): ``conv_block_name_none_crash``, ``merge_concat_axis_1``,
-``threshold_f1_divides_by_zero``, ``threshold_no_asarray``,
-``threshold_no_validation``. All 15 precision/recall mutants are named
-(:mod:`saltlab.checks.misconceptions`), ``metrics_uint8_wraparound``
+``relu_only_with_bn``; ``first_in_given_order`` and ``ties_to_highest``).
+The 5 that raise on a valid case are named from the exception and the case
+(:mod:`saltlab.checks.error_mistakes`). All 15 precision/recall mutants are
+named (:mod:`saltlab.checks.misconceptions`), ``metrics_uint8_wraparound``
 together with the IoU, which its wrapped count gives exactly."""
 
 

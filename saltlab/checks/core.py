@@ -195,7 +195,11 @@ def judge(check, case, outcome, expected):
     if outcome.status == "not_implemented":
         return Verdict(False, f"not implemented yet: {outcome.detail}")
     if outcome.status == "error":
-        return Verdict(False, f"{check.function} failed on {case.describe()}: {outcome.detail}")
+        from .error_mistakes import name_error
+
+        named = name_error(check.function, case, outcome.detail)
+        return Verdict(False, f"{check.function} failed on {case.describe()}: {outcome.detail}"
+                              + (f" ({named})" if named else ""))
     try:
         return check.verdict(case, outcome.answer, expected)
     except Exception as error:  # a malformed answer must fail the check, not the grader
