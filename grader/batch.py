@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import report
 from .collect import collect
+from .figures import FigureDrawer
 from .plan import Plan, build_plan, compute_expected, grader_version, seed_fingerprint
 from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
@@ -240,8 +241,13 @@ def _clock(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def _grade_one(submission, plan, settings, slot, out, key, version, cancel, course=None, warm=None, on_ready=None):
-    """Grade one student and write its files; None if the run was interrupted meanwhile."""
+def _grade_one(submission, plan, settings, slot, out, key, version, cancel, course=None, warm=None, on_ready=None,
+               drawer=None):
+    """Grade one student and write its files; None if the run was interrupted meanwhile.
+
+    ``drawer`` (:class:`grader.figures.FigureDrawer`) draws the training figures while the
+    worker runs the next checks, so writing the files does not keep the next student waiting.
+    """
     if cancel.is_set():
         return None
     (Path(out) / submission.folder_name).mkdir(parents=True, exist_ok=True)
@@ -249,13 +255,13 @@ def _grade_one(submission, plan, settings, slot, out, key, version, cancel, cour
     def finish(record):
         complete_record(record, key=key, version=version, sandboxed=settings.sandboxed, plan=plan,
                         submission=submission)
-        report.write_student(out, record)
+        report.write_student(out, record, drawer)
         return record
 
     try:
         return finish(grade_submission(submission, plan, settings, slot=slot, cancel=cancel, course=course,
                                        log_path=Path(out) / submission.folder_name / "worker.log", warm=warm,
-                                       on_ready=on_ready))
+                                       on_ready=on_ready, on_row=drawer.start if drawer is not None else None))
     except Cancelled:
         return None
     except Exception as error:  # a grader bug must not cost the rest of the batch
@@ -391,10 +397,11 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
             compute_expected(plan, load_implementation("solutions"))
         progress = Progress(len(todo), options.progress)
         cancel = threading.Event()
+        drawer = FigureDrawer()
 
         def grade(submission, slot, warm, on_ready):
             return _grade_one(submission, plan, settings, slot, out, keys[submission.folder_name], version, cancel,
-                              course, warm, on_ready)
+                              course, warm, on_ready, drawer)
 
         def spawn_ahead(submission, slot):
             if submission.problem or not options.warm_start:
@@ -407,7 +414,7 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                 return None
 
         queue = _Queue(todo)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        with drawer, ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_run_slot, slot, jobs, queue, grade, spawn_ahead, progress.update, cancel)
                        for slot in range(min(jobs, len(todo)))]
             try:

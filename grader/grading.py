@@ -156,7 +156,7 @@ restart and spell it into its error message."""
 
 
 def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cancel=None, course=None, warm=None,
-                     on_ready=None, observe=None):
+                     on_ready=None, observe=None, on_row=None):
     """Run every planned check on one submission and judge it.
 
     Parameters
@@ -176,6 +176,10 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
         processes with their own budget): their rows follow the checks'.
     observe : callable, optional
         Sees every case run and its verdict (see :func:`_run_check`).
+    on_row : callable (row) -> None, optional
+        Called with each check's row as soon as it is judged, while the
+        worker goes on: the batch starts drawing a training figure then
+        (:class:`grader.figures.FigureDrawer`). It decides nothing.
 
     Returns
     -------
@@ -255,6 +259,8 @@ def grade_submission(submission, plan, settings, *, slot=0, log_path=None, cance
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(submission.student_id)  # the worker was killed by Ctrl-C, not by the code
                 rows.append(row)
+                if on_row is not None:
+                    on_row(row)
                 if problem:
                     problems.append(problem)
                 if failure is not None:

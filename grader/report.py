@@ -197,19 +197,24 @@ def figure_name(row):
     return f"{row['check_id']}.png"
 
 
-def write_figures(folder, record):
-    """The training checks' figures (:mod:`saltlab.checks.training_feedback`), PNG, byte-identical run to run."""
+def write_figures(folder, record, drawer=None):
+    """The training checks' figures (:mod:`saltlab.checks.training_feedback`), PNG, byte-identical run to run.
+
+    ``drawer`` (:class:`grader.figures.FigureDrawer`) holds figures already
+    drawn in the background while the student was graded; without it they are drawn here.
+    """
     from saltlab.checks.training_feedback import render_figure
 
     for row in record["checks"]:
         if row.get("figure"):
-            write_atomic(folder / figure_name(row), render_figure(row["figure"], title=row["check_id"]))
+            png = drawer.png(row) if drawer is not None else render_figure(row["figure"], title=row["check_id"])
+            write_atomic(folder / figure_name(row), png)
 
 
-def write_student(out, record):
+def write_student(out, record, drawer=None):
     """Write ``grade.json``, ``results.json``, ``feedback.md`` and the figures of one student."""
     folder = Path(out) / record["folder"]
-    write_figures(folder, record)
+    write_figures(folder, record, drawer)
     write_atomic(folder / "results.json", results_json(record))
     write_atomic(folder / "feedback.md", feedback_md(record))
     # Last: a grade.json present means the student is completely written. It is the

@@ -328,6 +328,7 @@ def worker_environment():
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_ENABLE_ONEDNN_OPTS": "1",  # as saltlab/__init__.py sets it for make test: same kernels
+        "TF_NUM_INTRAOP_THREADS": "1",  # as saltlab.seeding.pin_grading_threads: same sums on any machine
         "KERAS_BACKEND": "tensorflow",
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "MPLBACKEND": "Agg",

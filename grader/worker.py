@@ -80,6 +80,9 @@ def main(argv=None):
     from grader import protocol  # after the fds move: nothing may print on the channel
 
     import saltlab  # noqa: F401  (quiets TensorFlow's start-up log)
+    from saltlab.seeding import pin_grading_threads
+
+    pin_grading_threads()  # same numbers whatever the machine's core count
     import keras  # noqa: F401  (TensorFlow loads here, once per worker)
     from saltlab.checks import all_checks  # noqa: F401
     from saltlab.checks.plaindata import PlainDataError

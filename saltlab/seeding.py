@@ -2,10 +2,54 @@
 
 import os
 import random
+import sys
 
 import numpy as np
 
 _determinism_enabled = False
+
+GRADING_INTRA_OP_THREADS = 1
+"""Threads of one TensorFlow kernel while checks run: one, on every machine.
+
+TensorFlow splits a kernel's work (a reduction, a convolution) over as many
+threads as the process may use, and float32 sums added in another grouping
+round differently. Measured: the public maxpool-concat training, 2 epochs,
+gave other probabilities under ``taskset -c 0`` than on 2 cores (final loss
+1.1299726 against 1.1299695), and the same bytes on both with one thread. So
+a grade's IoU and learning curve depended on the grading machine's core
+count: shards on unlike cluster nodes, or ``grader explain`` on another
+machine, could not reproduce a one-run grade. One thread also costs nothing
+here: the training check's small U-Net ran as fast with one as with two
+(4 trainings: 23.5 s against 26.7 s, machine shared), and a batch grading two
+students at once (``--jobs 2``) no longer oversubscribes the cores."""
+
+
+def pin_grading_threads():
+    """Run TensorFlow kernels on :data:`GRADING_INTRA_OP_THREADS` threads in this process.
+
+    Called before TensorFlow starts by every process that runs checks (the
+    grader's worker, ``make test``'s pytest plugin, the fixtures and the
+    benchmarks). Sets ``TF_NUM_INTRAOP_THREADS`` (read when TensorFlow
+    starts, and inherited by child processes) and, when TensorFlow is
+    already imported, its threading configuration.
+
+    Raises
+    ------
+    RuntimeError
+        If TensorFlow already ran an operation with another setting: the
+        checks would then compute differently from the grader's.
+    """
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(GRADING_INTRA_OP_THREADS)
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(GRADING_INTRA_OP_THREADS)
+    except RuntimeError as error:
+        raise RuntimeError(
+            "pin_grading_threads: TensorFlow already started with another number of threads per kernel; "
+            "call saltlab.seeding.pin_grading_threads() before any TensorFlow operation runs, or the "
+            f"training checks compute differently from the grader's ({error})") from None
 
 
 def seed_everything(seed):

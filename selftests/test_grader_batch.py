@@ -327,3 +327,11 @@ def test_full_grade_with_training(tmp_path):
     record = json.loads((tmp_path / "out" / "reference" / "grade.json").read_text())
     hidden_training = next(r for r in record["checks"] if r["key"] == "hidden:training.maxpool_concat")
     assert hidden_training["passed"]
+    # The figures, drawn in the background while the worker trained (grader.figures), are the record's.
+    from saltlab.checks.training_feedback import render_figure
+
+    drawn = [row for row in record["checks"] if row.get("figure")]
+    assert len(drawn) == 3
+    for row in drawn:
+        png = (tmp_path / "out" / "reference" / f"{row['check_id']}.png").read_bytes()
+        assert png == render_figure(row["figure"], title=row["check_id"]), row["check_id"]

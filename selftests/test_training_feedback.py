@@ -86,6 +86,38 @@ def test_grader_writes_the_figure_next_to_feedback_and_links_it(tmp_path):
     assert (tmp_path / "alice" / "training.maxpool_concat.png").read_bytes() == png
 
 
+def test_figures_drawn_in_the_background_are_the_figures_of_the_written_record(tmp_path):
+    """The batch draws a row's figure while the worker goes on (grader.figures); the files must not change."""
+    import copy
+
+    from grader.figures import FigureDrawer
+    from grader.report import score, write_student
+
+    def record_with(figure):
+        row = {"key": "training.maxpool_concat", "check_id": "training.maxpool_concat", "question": "training",
+               "hidden": False, "description": "a small U-Net learns", "points": 3.0, "earned": 3.0, "passed": True,
+               "outcome": "passed", "message": "", "feedback": "", "seconds": 1.0, "measure": 0.8, "figure": figure}
+        return score({"student_id": "alice", "folder": "alice", "status": "ok", "problems": [], "message": "",
+                      "notes": [], "checks": [row], "timing": {"total_seconds": 1.0}})
+
+    (tmp_path / "alice").mkdir()
+    written = tmp_path / "alice" / "training.maxpool_concat.png"
+    record = record_with(_figure())
+    write_student(tmp_path, record)
+    drawn_here = written.read_bytes()
+    with FigureDrawer() as drawer:
+        drawer.start(record["checks"][0])
+        write_student(tmp_path, record, drawer)
+        assert written.read_bytes() == drawn_here
+        # A row whose figure changed after its drawing started gets the figure it holds now.
+        other = copy.deepcopy(_figure())
+        other["curve"] = [value * 2 for value in other["curve"]]
+        drawer.start(record["checks"][0])
+        record["checks"][0]["figure"] = other
+        write_student(tmp_path, record, drawer)
+        assert written.read_bytes() == render_figure(other, title="training.maxpool_concat") != drawn_here
+
+
 def test_hidden_training_rows_carry_no_figure():
     """A hidden check's curve would tell its outcome before grades are published."""
     from grader.grading import _row

@@ -75,6 +75,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2, help="extra runs of seed 0 to show determinism")
     parser.add_argument("--skip-suite", action="store_true", help="only the training measurements")
     args = parser.parse_args(argv)
+    from ..seeding import pin_grading_threads
+
+    pin_grading_threads()  # measure the checks as make test and the grader run them
 
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_average_at_start": list(os.getloadavg())}}
