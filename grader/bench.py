@@ -18,6 +18,12 @@ overlaps checks. The benchmark grades a batch of one copy and a batch of
 (copies - 1)``: every cost of a batch (collecting, the reference's answers,
 writing files) that does not grow with the class cancels out. The overhead
 target is judged on that figure.
+
+A class is graded with every core busy (``--jobs`` defaults to the number of
+cores, and a worker trains with one thread per kernel): the benchmark then
+grades batches of ``cores`` and ``2 * cores`` copies with ``--jobs cores``
+and reports the *throughput* cost, ``(wall(2 * cores) - wall(cores)) /
+cores`` seconds per submission, the figure a class's time is computed from.
 """
 
 import json
@@ -71,7 +77,11 @@ def _profile(records, per_submission):
             "other_checks": round(other, 2), "rest": round(per_submission - startup - training - other, 2)}
 
 
-def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbox=False):
+def _usable_cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbox=False, throughput=True):
     """Time the grader against in-process checks and write ``out_json``.
 
     Parameters
@@ -84,6 +94,8 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
         parallel submissions sharing the cores; ``seed`` defaults to 0.
     settings : grader.worker_process.Settings, optional
     no_sandbox : bool, optional
+    throughput : bool, optional
+        Also time batches of ``cores`` and ``2 * cores`` copies graded ``cores`` at a time.
 
     Returns
     -------
@@ -95,6 +107,7 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
     from .worker_process import Settings
 
     settings = settings or Settings()
+    load_at_start = [round(value, 2) for value in os.getloadavg()]
     seed = 0 if options.seed is None else options.seed
     options = replace(options, seed=seed, jobs=options.jobs or 1, force=True)
     work = Path(tempfile.mkdtemp(prefix="saltlab-bench-"))
@@ -138,8 +151,21 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
                                                no_sandbox=no_sandbox)
                 into[size] = time.perf_counter() - start
                 batches.setdefault(size, batch)
+        cores, parallel = _usable_cores(), {}
+        if throughput and cores > 1:
+            print(f"now batches of {cores} and {2 * cores} copies, {cores} at a time...", file=sys.stderr)
+            for size in (cores, 2 * cores):
+                submissions = work / f"parallel{size}"
+                for index in range(size):
+                    shutil.copytree(copy, submissions / f"copy{index:02d}")
+                start = time.perf_counter()
+                batch, _summary = grade_folder(submissions, work / f"parallel-out{size}",
+                                               replace(options, notebooks=False, jobs=cores), settings,
+                                               no_sandbox=no_sandbox)
+                parallel[size] = time.perf_counter() - start
+                batches.setdefault(f"parallel{size}", batch)
         records = batches[copies]
-        if any(r["total"] != r["max_total"] for r in records + batches[1]):
+        if any(r["total"] != r["max_total"] for rs in batches.values() for r in rs):
             raise RuntimeError("a copy of the reference lost points under the grader; see " + str(work))
         wall = walls[copies]
         marginal = (walls[copies] - walls[1]) / (copies - 1)
@@ -162,6 +188,11 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
             "batch_wall_seconds": {"1": round(walls[1], 2), str(copies): round(wall, 2)},
             # The same without workers spawned ahead (--no-warm-start): what the overlap buys.
             "marginal_seconds_without_warm_start": round(marginal_cold, 2),
+            # Every core busy (--jobs cores), as a class is graded: seconds of wall per submission.
+            "throughput_jobs": cores if parallel else None,
+            "throughput_seconds_per_submission": (round((parallel[2 * cores] - parallel[cores]) / cores, 2)
+                                                  if parallel else None),
+            "throughput_batch_wall_seconds": {str(k): round(v, 2) for k, v in parallel.items()} or None,
             "batch_wall_seconds_without_warm_start": {"1": round(cold_walls[1], 2),
                                                       str(copies): round(cold_walls[copies], 2)},
             # Each record's own clock (the first pays a cold start; the others start warm).
@@ -188,7 +219,9 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
             "profile_seconds": _profile(records, per_submission),
             "per_check_seconds": {key: {"in_process": in_process[key], "worker": worker_checks[key]}
                                   for key in in_process},
-            "machine": {"cores": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
+            "machine": {"cores": os.cpu_count(), "usable_cores": cores,
+                        "load_average_at_start": load_at_start,
+                        "load_average_1min": round(os.getloadavg()[0], 2),
                         "python": platform.python_version()},
         }
     finally:
