@@ -129,3 +129,18 @@ def test_hidden_training_rows_carry_no_figure():
                if entry.check_id == "training.maxpool_concat"]
     rows = {p.entry.hidden: _row(p, True, "passed", "", "", 1.0, 0.8, _figure()) for p in planned}
     assert "figure" in rows[False] and "figure" not in rows[True]
+
+
+def test_make_test_draws_figures_in_the_background_and_reports_the_ones_that_fail(tmp_path, monkeypatch):
+    """make test's plugin draws each figure while the next training runs, and waits before the score."""
+    from saltlab.checks import pytest_plugin
+
+    monkeypatch.setattr(pytest_plugin, "FIGURE_DIR", tmp_path)
+    good, bad = _figure(), {**_figure(), "predicted": _figure()["predicted"][:-1]}
+    pytest_plugin._write_figure("training.maxpool_concat", good)
+    pytest_plugin._write_figure("training.maxpool_add", bad)
+    failed = pytest_plugin._finish_figures()
+    assert (tmp_path / "training.maxpool_concat.png").read_bytes() == render_figure(good, title="training.maxpool_concat")
+    assert len(failed) == 1 and "training.maxpool_add.png: ValueError" in failed[0]
+    assert not (tmp_path / "training.maxpool_add.png").exists()
+    assert pytest_plugin._finish_figures() == []

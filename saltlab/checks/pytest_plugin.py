@@ -40,6 +40,12 @@ def pytest_addoption(parser):
     group.addoption("--points-json", default=None, help="write the points per check to this JSON file")
 
 
+def pytest_unconfigure(config):
+    _finish_figures()  # never leave a half-written PNG behind (also when the summary is not printed)
+    if _drawer is not None:
+        _drawer.shutdown(wait=True)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(id): the rubric check this test runs")
     config._saltlab_results = {}
@@ -93,18 +99,46 @@ def run_check(request, impl):
 
 FIGURE_DIR = OUT_DIR / "training"
 
+_drawing = []
+"""``(path, future)`` of the figures being drawn: one background thread draws them while the
+next training runs on the other core (a training uses one, see saltlab.seeding.pin_grading_threads);
+:func:`_finish_figures` waits for them before the score is printed."""
+_drawer = None
 
-def _write_figure(check_id, figure):
-    """Save a training check's figure as ``out/training/<check id>.png``; return its path as shown."""
+
+def _draw(path, figure, title):
     from .training_feedback import render_figure
 
+    write_atomic(path, render_figure(figure, title=title))
+
+
+def _write_figure(check_id, figure):
+    """Start saving a training check's figure as ``out/training/<check id>.png``; return its path as shown."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _drawer
     path = FIGURE_DIR / f"{check_id}.png"
     FIGURE_DIR.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_figure(figure, title=check_id))
+    if _drawer is None:
+        # One thread: matplotlib's font caches are not made for two at once.
+        _drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="figures")
+    _drawing.append((path, _drawer.submit(_draw, path, figure, check_id)))
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _finish_figures():
+    """Wait for the figures being drawn; the paths of those that failed, with why."""
+    failed = []
+    while _drawing:
+        path, future = _drawing.pop(0)
+        try:
+            future.result()
+        except Exception as error:  # noqa: BLE001  (a figure must not hide the score)
+            failed.append(f"{path}: {type(error).__name__}: {error}")
+    return failed
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -119,6 +153,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for failure in _finish_figures():
+        terminalreporter.write_line(f"figure not written: {failure}", yellow=True)
     results = config._saltlab_results
     if not results:
         return
