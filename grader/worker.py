@@ -86,6 +86,9 @@ def main(argv=None):
     import keras  # noqa: F401  (TensorFlow loads here, once per worker)
     from saltlab.checks import all_checks  # noqa: F401
     from saltlab.checks.plaindata import PlainDataError
+    from saltlab.checks.training_checks import TRAININGS_AHEAD
+
+    TRAININGS_AHEAD.enabled = True  # the other public trainings start when the first has built
 
     try:
         request = protocol.read_frame(requests, max_bytes=protocol.MAX_REQUEST_BYTES)

@@ -59,6 +59,27 @@ def batch_order(n, *, batch_size, epochs, seed):
 def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed, cosine=False):
     """Train ``model`` on ``(x, y)`` with Adam, in one call of one traced function.
 
+    The same as ``compile_training(...)()``: see :func:`compile_training`
+    for the parameters.
+
+    Returns
+    -------
+    losses : np.ndarray, float32, shape (epochs * (N // batch_size),)
+        The training loss of every step, in order.
+    """
+    return compile_training(model, x, y, loss=loss, epochs=epochs, batch_size=batch_size,
+                            learning_rate=learning_rate, seed=seed, cosine=cosine)()
+
+
+def compile_training(model, x, y, *, loss, epochs, batch_size, learning_rate, seed, cosine=False):
+    """Trace a whole training of ``model`` on ``(x, y)`` with Adam; return the function that runs it.
+
+    Tracing runs the model's Python code (the student's layers) and reads
+    TensorFlow's global seed; running executes the traced graph and nothing
+    else. The training check traces under a lock and runs outside it, so
+    that trainings can run side by side and still compute what each computes
+    alone (:mod:`saltlab.checks.training_checks`).
+
     Parameters
     ----------
     model : keras.Model
@@ -81,8 +102,8 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed,
 
     Returns
     -------
-    losses : np.ndarray, float32, shape (epochs * (N // batch_size),)
-        The training loss of every step, in order.
+    run : callable () -> np.ndarray, float32, shape (epochs * (N // batch_size),)
+        Runs the training (once) and returns the loss of every step, in order.
     """
     import tensorflow as tf
 
@@ -122,4 +143,5 @@ def train_compact(model, x, y, *, loss, epochs, batch_size, learning_rate, seed,
             losses = losses.write(step, tf.cast(value, tf.float32))
         return losses.stack()
 
-    return run(x, y, order).numpy()
+    traced = run.get_concrete_function(x, y, order)
+    return lambda: traced(x, y, order).numpy()

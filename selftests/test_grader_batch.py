@@ -335,3 +335,16 @@ def test_full_grade_with_training(tmp_path):
     for row in drawn:
         png = (tmp_path / "out" / "reference" / f"{row['check_id']}.png").read_bytes()
         assert png == render_figure(row["figure"], title=row["check_id"]), row["check_id"]
+    # The trainings again, the reference alone, no worker spawned ahead: the two other public
+    # configurations train beside the first in both runs (TrainingsAhead), under other loads;
+    # every training row (IoU, curve, predictions) must be the same to the last bit.
+    alone = tmp_path / "alone"
+    make_submission_folder("reference", alone / "reference")
+    result = grade(alone, tmp_path / "again", "--seed", str(SEED), "--only", "training", "--jobs", "1",
+                   "--no-warm-start", "--no-notebooks")
+    assert result.returncode == 0, result.stderr[-3000:]
+    again = json.loads((tmp_path / "again" / "reference" / "grade.json").read_text())
+    trainings = {row["key"]: (row["measure"], row.get("figure")) for row in record["checks"]
+                 if row["question"] == "training"}
+    assert len(trainings) == 4
+    assert {row["key"]: (row["measure"], row.get("figure")) for row in again["checks"]} == trainings

@@ -1,5 +1,6 @@
 """Cases, checks, outcomes and verdicts, and the registry of every check."""
 
+import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -116,6 +117,11 @@ class Check:
         ``make fixtures`` for public cases).
     hint : str
         Shown with every failure: where to look, never the answer.
+    concurrent : bool
+        The probe takes :data:`PROBE_LOCK` itself, only around what draws
+        random numbers or runs the implementation's Python code, and runs the
+        rest (a traced training) outside it, so that trainings can run side by
+        side. Every other probe runs holding the lock.
     """
 
     id: str
@@ -126,6 +132,17 @@ class Check:
     verdict: Callable
     needs_reference: bool = True
     hint: str = ""
+    concurrent: bool = False
+
+
+PROBE_LOCK = threading.RLock()
+"""Held while a probe seeds the random generators, builds layers or runs the implementation.
+
+Seeding is process-wide (Python's, NumPy's, Keras's and TensorFlow's global
+seeds): two threads seeding and building at once would draw each other's
+initial weights. Only the training check runs work in other threads
+(:mod:`.training_checks`), and it takes this lock for each seed-build-trace.
+"""
 
 
 REGISTRY = {}
@@ -174,7 +191,12 @@ def run_probe(check, impl, case):
     the plain-data format so nothing but data leaves the probe.
     """
     try:
-        answer = to_plain(check.probe(impl, case))
+        if check.concurrent:
+            answer = check.probe(impl, case)
+        else:
+            with PROBE_LOCK:
+                answer = check.probe(impl, case)
+        answer = to_plain(answer)
     except NotImplementedError as error:
         function = str(error).split(":", 1)[0].strip() or check.function
         return Outcome("not_implemented", detail=function)

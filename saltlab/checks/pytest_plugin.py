@@ -56,6 +56,15 @@ def _check_id(item):
     return marker.args[0] if marker else None
 
 
+def pytest_collection_finish(session):
+    # Train the other public configurations ahead (one core each) only when their tests run too:
+    # a run of one training test must not spend two trainings on checks nobody asked for.
+    from .training_checks import CONFIGURATIONS, TRAININGS_AHEAD
+
+    selected = {_check_id(item) for item in session.items}
+    TRAININGS_AHEAD.enabled = all(f"training.{down}_{merge}" in selected for down, merge in CONFIGURATIONS)
+
+
 def pytest_collection_modifyitems(config, items):
     question = config.getoption("--question")
     if not question:
