@@ -127,6 +127,9 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
         copy.mkdir(parents=True)
         for path in SOLUTIONS_DIR.glob("*.py"):
             shutil.copyfile(path, copy / path.name)
+        from saltlab.checks.training_checks import TRAININGS_AHEAD
+
+        TRAININGS_AHEAD.enabled = True  # as the worker does: the comparison is of the sandbox, not of this
         start = time.perf_counter()
         in_process, all_passed = _in_process(plan, load_implementation(copy))
         in_process_seconds = time.perf_counter() - start

@@ -11,7 +11,6 @@ the public cases' own.
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from mutants import copy_reference, mutate
 from saltlab.checks import training_checks
