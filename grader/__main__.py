@@ -19,7 +19,7 @@ from .sandbox import GIB, Limits
 
 
 def _add_run_options(parser):
-    parser.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: cores)")
+    parser.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: one per two cores)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden cases (default: drawn once per OUT, stored in OUT/.grading-seed)")
     parser.add_argument("--only", default=None,

@@ -19,11 +19,12 @@ overlaps checks. The benchmark grades a batch of one copy and a batch of
 writing files) that does not grow with the class cancels out. The overhead
 target is judged on that figure.
 
-A class is graded with every core busy (``--jobs`` defaults to the number of
-cores, and a worker trains with one thread per kernel): the benchmark then
-grades batches of ``cores`` and ``2 * cores`` copies with ``--jobs cores``
-and reports the *throughput* cost, ``(wall(2 * cores) - wall(cores)) /
-cores`` seconds per submission, the figure a class's time is computed from.
+One worker already keeps two cores busy while its public trainings run side
+by side, one core otherwise. To see whether grading more students at once
+pays, the benchmark also grades batches of ``cores`` and ``2 * cores``
+copies with ``--jobs cores`` and reports that *throughput* cost,
+``(wall(2 * cores) - wall(cores)) / cores`` seconds per submission (what
+``--jobs`` defaults to, one per two cores, rests on it).
 """
 
 import json
@@ -40,7 +41,7 @@ from pathlib import Path
 from saltlab.checks.core import judge, run_probe
 from saltlab.paths import SOLUTIONS_DIR
 
-from .batch import Options, grade_folder
+from .batch import Options, grade_folder, usable_cores
 from .plan import build_plan, compute_expected
 
 TARGET_OVERHEAD = 0.10
@@ -75,10 +76,6 @@ def _profile(records, per_submission):
     other = mean_sum(lambda row: row["question"] != "training")
     return {"worker_startup": round(startup, 2), "training_checks": round(training, 2),
             "other_checks": round(other, 2), "rest": round(per_submission - startup - training - other, 2)}
-
-
-def _usable_cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbox=False, throughput=True):
@@ -154,7 +151,7 @@ def run_bench(out_json, *, copies=3, options=Options(), settings=None, no_sandbo
                                                no_sandbox=no_sandbox)
                 into[size] = time.perf_counter() - start
                 batches.setdefault(size, batch)
-        cores, parallel = _usable_cores(), {}
+        cores, parallel = usable_cores(), {}
         if throughput and cores > 1:
             print(f"now batches of {cores} and {2 * cores} copies, {cores} at a time...", file=sys.stderr)
             for size in (cores, 2 * cores):
