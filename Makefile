@@ -17,7 +17,7 @@ check: $(STAMP) ## the project's test command: everything CI runs
 	@$(PY) -m saltlab.checks.fixtures --check
 	$(PY) -m pytest selftests -q -rfE
 	$(PY) -m pytest tests -q -rfE --impl solutions
-	$(PY) -m pytest -q --doctest-modules saltlab solutions grader/report.py grader/untrusted.py grader/plan.py grader/warm_start.py grader/batch.py grader/collect.py grader/explain.py
+	$(PY) -m pytest -q --doctest-modules saltlab solutions grader/report.py grader/untrusted.py grader/plan.py grader/warm_start.py grader/batch.py grader/collect.py grader/explain.py grader/figures.py
 
 stubs: $(STAMP) ## regenerate assignment/ stubs from solutions/
 	@$(PY) -m saltlab.authoring.stubgen
