@@ -37,8 +37,13 @@ class DemoConfig:
 
     Attributes
     ----------
-    n_images : int
-        Images drawn (coverage-stratified) from the dataset; 20% of them validate.
+    n_images : int or None
+        Images drawn (coverage-stratified) from the dataset; 20% of them
+        validate. ``None``: all of them.
+    input_size : {64, 128}
+        Network input side: 128 is the course's (101 padded to 128); 64
+        halves it (2x2 averaging), 4x fewer pixels per image, so all the
+        images fit in the same time. Scores are always on the 101x101 grid.
     epochs, batch_size : int
     learning_rate : float
     base_filters, depth : int
@@ -55,6 +60,11 @@ class DemoConfig:
         BCE; in a run of a few minutes on a CPU, BCE alone leaves the network
         predicting "no salt" for several epochs, the Dice term pulls it off
         that plateau within 2-3 epochs.
+    schedule : {'constant', 'cosine'}
+        Adam's learning rate: constant (the course's, with
+        ``ReduceLROnPlateau``) or decayed to 0 along a half cosine.
+    augment : bool
+        Random left-right flips of the training batches.
     seed : int
     """
 
@@ -67,6 +77,9 @@ class DemoConfig:
     batchnorm: bool = False
     loss: str = "bce_dice"
     seed: int = 0
+    input_size: int = 128
+    schedule: str = "constant"
+    augment: bool = False
 
 
 DEFAULT = DemoConfig()
@@ -117,7 +130,8 @@ def run_demo(config=DEFAULT, *, impl, data=None, out=None):
     start = clock
 
     _step(1, "Data: loading the seismic images and salt masks" + ("" if data else " (generating them if absent)"))
-    arrays = network_arrays(load_data(data), n_images=config.n_images, val_fraction=0.2, input_size=128,
+    arrays = network_arrays(load_data(data), n_images=config.n_images, val_fraction=0.2,
+                            input_size=config.input_size,
                             seed=config.seed)
     n_train, n_val = len(arrays["x_train"]), len(arrays["x_val"])
     empty = np.mean([mask.max() == 0 for part in ("masks_train", "masks_val") for mask in arrays[part]])
@@ -132,18 +146,20 @@ def run_demo(config=DEFAULT, *, impl, data=None, out=None):
     from .training import predict_probabilities, train_model
 
     seed_everything(config.seed)
-    model = build_unet(base_filters=config.base_filters, depth=config.depth, batchnorm=config.batchnorm, impl=impl)
+    size = config.input_size
+    model = build_unet((size, size, 1), base_filters=config.base_filters, depth=config.depth, batchnorm=config.batchnorm, impl=impl)
     bottleneck = model.get_layer("bottleneck_relu2").output.shape
-    print(f"      {model.count_params():,} parameters; 128x128x1 -> {bottleneck[1]}x{bottleneck[2]}x{bottleneck[3]} "
-          "at the bottleneck -> 128x128x1")
+    print(f"      {model.count_params():,} parameters; {size}x{size}x1 -> "
+          f"{bottleneck[1]}x{bottleneck[2]}x{bottleneck[3]} at the bottleneck -> {size}x{size}x1")
 
     _step(3, f"Training: {config.epochs} epochs of {n_train} images, batch {config.batch_size}, "
-             f"Adam {config.learning_rate:g} (Keras's progress bar below)")
+             f"Adam {config.learning_rate:g}" + (" with cosine decay" if config.schedule == "cosine" else "")
+             + (", random left-right flips" if config.augment else "") + " (Keras's progress bar below)")
     weights = out / "unet.weights.h5"
     history = train_model(
         model, (arrays["x_train"], arrays["y_train"]), (arrays["x_val"], arrays["y_val"]), epochs=config.epochs,
         batch_size=config.batch_size, learning_rate=config.learning_rate, checkpoint_path=weights,
-        loss=config.loss, seed=config.seed, verbose=1,
+        loss=config.loss, schedule=config.schedule, augment=config.augment, seed=config.seed, verbose=1,
     )
     model.load_weights(str(weights))  # the epoch of lowest validation loss
     timings["training"] = time.perf_counter() - clock
