@@ -21,12 +21,18 @@ section built the way a seismic image forms:
    with a Ricker wavelet along depth, then sampled through a displacement
    field that dips, folds and faults the layers and drags them upward next to
    the salt.
-4. **Salt image.** Inside the salt the reflectivity is weak and chaotic; the
-   salt boundary is a strong reflector (the depth derivative of the smoothed
-   mask), both convolved with the same wavelet.
-5. **Acquisition.** Band-limited noise and a blur set by the difficulty knob,
-   then a per-image grey level and contrast (median standard deviation about
-   28 grey levels, as in the real set) and rounding to uint8.
+4. **Salt image.** At the ``"easy"`` level, inside the salt the reflectivity
+   is weak and chaotic and the salt boundary is a strong reflector (the
+   depth derivative of the smoothed mask), both convolved with the same
+   wavelet. At the calibrated ``"tgs"`` level (the default), the interior is
+   a second, independently folded layered section mixed with chaotic
+   reflectivity, at the strength of the sediments around it, and the top of
+   salt is faint (40% of the salt images: absent).
+5. **Acquisition.** Band-limited noise (easy: set by the difficulty knob;
+   tgs: 0.3 to 1.0 times the signal, log-uniform per image) and a blur set
+   by the difficulty knob, then a per-image grey level and contrast (median
+   standard deviation about 28 grey levels, as in the real set) and rounding
+   to uint8.
 
 Everything is vectorised over images with NumPy (smooth fields are products of
 Gaussian radial-basis matrices with random weights; wavelet convolution is a
