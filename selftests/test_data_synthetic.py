@@ -42,15 +42,20 @@ def test_easy_level_is_the_pre_calibration_generator(n, seed):
 
 
 def test_grader_checks_train_on_the_easy_level():
-    from saltlab.checks.training_checks import check_data
-    from saltlab.checks.training_feedback import SHOWCASE_SEED
+    from saltlab.checks.training_checks import SIZE, check_data
+    from saltlab.checks.training_feedback import SHOWCASE_SEED, showcase
     from saltlab.data import resize_for_check
 
     easy = synthesize(480, seed=0, level="easy")
     images, masks = check_data(480, 0)
-    expected_images, expected_masks = resize_for_check(easy.images, easy.masks, images.shape[1])
+    expected_images, expected_masks = resize_for_check(easy.images, easy.masks, SIZE)
     assert np.array_equal(images, expected_images) and np.array_equal(masks, expected_masks)
-    assert _sha256(synthesize(24, seed=SHOWCASE_SEED, level="easy")) == EASY_SHA256[24, SHOWCASE_SEED]
+    shown = synthesize(24, seed=SHOWCASE_SEED, level="easy")
+    assert _sha256(shown) == EASY_SHA256[24, SHOWCASE_SEED]
+    x, shown_masks = showcase(SIZE)
+    expected_x, expected_masks = resize_for_check(shown.images, shown.masks, SIZE)
+    match = [i for i in range(24) if np.array_equal(expected_masks[i], shown_masks[0])]
+    assert match and np.array_equal(expected_x[match[0]], x[0])  # the figure's images are the easy ones
 
 
 def test_levels_share_geometry_not_pixels():
