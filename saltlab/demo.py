@@ -100,10 +100,13 @@ DEFAULT = DemoConfig(n_images=None, input_size=64, base_filters=8, depth=3, batc
                      schedule="cosine", augment=True, epochs=6, batch_size=16, loss="bce_dice", name="default")
 """The demo's recipe: every image (3200 to train) at 64x64, batch
 normalisation, Adam 3e-3 with cosine decay, random left-right flips, BCE +
-soft Dice, 6 epochs. The same time as :data:`COURSE` (a 64x64 image costs a
+soft Dice, 6 epochs. About the time of :data:`COURSE` (a 64x64 image costs a
 quarter of a 128x128 one, so ten times the images fit), IoU 0.789 on the
 calibrated default data (0.756 on the real data with the same recipe).
-What each ingredient buys: the ablation table in ``data/README.md``."""
+Measured on 2 cores shared with other work, at ``nice -n 19``: 254 s in all
+(234 s of training) at load average 2.3-3.0; 421 s for ``make demo`` from a
+fresh clone (data generated) at load 3.4-3.7. What each ingredient buys:
+the ablation table in ``data/README.md``."""
 
 QUICK = dataclasses.replace(DEFAULT, n_images=160, epochs=1, name="quick")
 """A smoke test: a minute or less."""
