@@ -104,8 +104,9 @@ soft Dice, 6 epochs. About the time of :data:`COURSE` (a 64x64 image costs a
 quarter of a 128x128 one, so ten times the images fit), IoU 0.789 on the
 calibrated default data (0.756 on the real data with the same recipe).
 Measured on 2 cores shared with other work, at ``nice -n 19``: 254 s in all
-(234 s of training) at load average 2.3-3.0; 421 s for ``make demo`` from a
-fresh clone (data generated) at load 3.4-3.7. What each ingredient buys:
+(234 s of training) at load average 2.3-3.0; ``make demo`` from a fresh
+clone (data generated) 421 s at load 3.4-3.7 and 367 s at load 1.7-3.6.
+What each ingredient buys:
 the ablation table in ``data/README.md``."""
 
 QUICK = dataclasses.replace(DEFAULT, n_images=160, epochs=1, name="quick")
