@@ -109,7 +109,7 @@ def run(path, cell_timeout):
     from grader.notebook_record import RECORDS_ENV
     from saltlab.data.writer import generate_dataset
 
-    generate_dataset(GRADING_DATA, n=GRADING_IMAGES, seed=0, force=True)
+    generate_dataset(GRADING_DATA, n=GRADING_IMAGES, seed=0, level="easy", force=True)
     # The kernel runs in a writable folder, not here: it finds saltlab where this process did.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     os.environ[RECORDS_ENV] = records = tempfile.mkdtemp(prefix="notebook-records-")

@@ -22,8 +22,8 @@ inspect-data: $(STAMP) ## check a dataset folder: make inspect-data DATA=<folder
 submit: $(STAMP) ## zip your assignment/ (and notebooks) into out/submission.zip, ready to hand in
 	@$(PY) -m saltlab.submit
 
-demo: $(STAMP) ## train a U-Net briefly and write a report to out/demo/ (the reference's blocks when present, else yours; DATA=<kaggle folder> optional)
-	@$(PY) -m saltlab.demo $(if $(DATA),--data "$(DATA)")
+demo: $(STAMP) ## train a U-Net briefly and write a report to out/demo/ (the reference's blocks when present, else yours; DATA=<kaggle folder>, COURSE=1 for the course's 128x128 network)
+	@$(PY) -m saltlab.demo $(if $(DATA),--data "$(DATA)") $(if $(COURSE),--course)
 
 experiments: $(STAMP) ## train the variants behind the course questions: PRESET=quick|full, DATA=<folder> optional
 	@$(PY) -m saltlab.experiments --preset "$(PRESET)" $(if $(DATA),--data "$(DATA)")

@@ -84,6 +84,41 @@ def course_callbacks(checkpoint_path=None, *, lr_patience=LR_PATIENCE, stop_pati
     return callbacks
 
 
+def cosine_schedule(learning_rate, total_steps):
+    """A callback decaying Adam's rate along a half cosine, step by step.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate at the first step.
+    total_steps : int
+        Steps of the whole run; the rate reaches 0 after the last one.
+
+    Returns
+    -------
+    keras.callbacks.Callback
+        Sets ``learning_rate * (1 + cos(pi * step / total_steps)) / 2`` before
+        each step (as ``keras.optimizers.schedules.CosineDecay``). A callback
+        rather than a schedule object so that the course's
+        ``ReduceLROnPlateau`` can still read (and, rarely, set) the rate.
+    """
+    import math
+
+    import keras
+
+    class CosineSchedule(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.step = 0
+
+        def on_train_batch_begin(self, batch, logs=None):
+            rate = learning_rate * 0.5 * (1.0 + math.cos(math.pi * min(self.step, total_steps) / total_steps))
+            self.model.optimizer.learning_rate = rate
+            self.step += 1
+
+    return CosineSchedule()
+
+
 def train_model(
     model,
     train,
@@ -95,6 +130,7 @@ def train_model(
     checkpoint_path=None,
     augment=False,
     loss="bce",
+    schedule="constant",
     seed=0,
     verbose=1,
     callbacks=(),
@@ -121,6 +157,10 @@ def train_model(
     loss : {'bce', 'bce_dice'}, optional
         ``'bce'`` (default): the course's binary cross-entropy; ``'bce_dice'``:
         plus a soft Dice term (:func:`bce_dice_loss`).
+    schedule : {'constant', 'cosine'}, optional
+        ``'constant'`` (default, the course's: only ``ReduceLROnPlateau``
+        lowers it); ``'cosine'``: decay to 0 over the run
+        (:func:`cosine_schedule`), which lets a short run settle.
     seed : int, optional
         Seeds batching, augmentation and anything random in training.
     verbose : {0, 1, 2}, optional
@@ -137,6 +177,8 @@ def train_model(
 
     if loss not in LOSSES:
         raise ValueError(f"train_model: loss must be one of {sorted(LOSSES)}, got {loss!r}")
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"train_model: schedule must be 'constant' or 'cosine', got {schedule!r}")
     seed_everything(seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
@@ -150,11 +192,15 @@ def train_model(
         fit_data = dict(x=make_batches(x_train, y_train, batch_size=batch_size, shuffle=True, augment=True, seed=seed))
     else:
         fit_data = dict(x=x_train, y=y_train, batch_size=batch_size, shuffle=True)
+    extra = list(callbacks)
+    if schedule == "cosine":
+        steps = -(-len(x_train) // batch_size) * epochs
+        extra.insert(0, cosine_schedule(learning_rate, steps))
     history = model.fit(
         **fit_data,
         validation_data=validation,
         epochs=epochs,
-        callbacks=course_callbacks(checkpoint_path) + list(callbacks),
+        callbacks=course_callbacks(checkpoint_path) + extra,
         verbose=verbose,
     )
     return {key: [float(v) for v in values] for key, values in history.history.items()}

@@ -291,6 +291,19 @@ def test_ensure_default_dataset(tmp_path, monkeypatch):
     assert len(load_dataset(target)) == 6
 
 
+def test_ensure_default_dataset_replaces_an_easy_set(tmp_path, monkeypatch):
+    """A data/synthetic written before the calibration (no level: easy) is regenerated."""
+    target = tmp_path / "data" / "synthetic"
+    monkeypatch.setattr(writer, "default_dataset_path", lambda: target)
+    real = writer.generate_dataset
+    real(target, n=4, level="easy")
+    marker = target / writer.MARKER
+    marker.write_text(marker.read_text().replace(', "level": "easy"', ""))  # as the old writer wrote it
+    monkeypatch.setattr(writer, "generate_dataset", lambda folder, **kw: real(folder, n=6))
+    assert ensure_default_dataset() == target
+    assert len(load_dataset(target)) == 6 and '"level": "tgs"' in marker.read_text()
+
+
 def test_default_path_is_repository_data_synthetic():
     import saltlab
     from pathlib import Path

@@ -6,20 +6,25 @@ import sys
 
 import pytest
 
-from saltlab.demo import DEFAULT, QUICK
+from saltlab.demo import COURSE, DEFAULT, QUICK, WHY
 from saltlab.training import LOSSES
 
 
-@pytest.mark.parametrize("config", [DEFAULT, QUICK], ids=["default", "quick"])
+@pytest.mark.parametrize("config", [DEFAULT, COURSE, QUICK], ids=["default", "course", "quick"])
 def test_configurations_are_runnable(config):
-    """What run_demo needs of a configuration: a known loss, a 128x128 input the U-Net can halve."""
-    assert config.loss in LOSSES
-    assert 128 % 2**config.depth == 0
-    assert config.epochs >= 1 and config.n_images >= 10 and config.batch_size >= 1
+    """What run_demo needs of a configuration: a known loss, an input the U-Net can halve depth times."""
+    assert config.loss in LOSSES and config.schedule in ("constant", "cosine")
+    assert config.input_size in (64, 128) and config.input_size % 2**config.depth == 0
+    assert config.epochs >= 1 and (config.n_images is None or config.n_images >= 10) and config.batch_size >= 1
+    assert config.name in WHY
 
 
 def test_quick_is_smaller_than_default():
-    assert QUICK.epochs <= DEFAULT.epochs and QUICK.n_images < DEFAULT.n_images
+    assert QUICK.epochs <= DEFAULT.epochs and QUICK.n_images < 4000 and DEFAULT.n_images is None
+
+
+def test_course_is_the_course_network():
+    assert (COURSE.input_size, COURSE.base_filters, COURSE.depth) == (128, 16, 4)
 
 
 @pytest.mark.slow
@@ -46,6 +51,8 @@ def test_quick_demo_writes_report_metrics_and_figures(tmp_path):
         assert f"]({png})" in report
     assert "| threshold | IoU | Dice | precision | recall | TGS metric |" in report
     assert "soft Dice" in report and metrics["config"]["loss"] == "bce_dice"
+    assert "Configuration `quick`. A smoke test" in report and "input 64x64" in report
+    assert "cosine decay, random left-right flips" in report
 
 
 def test_missing_data_folder_is_named(tmp_path, capsys):

@@ -60,3 +60,21 @@ def test_builders_take_a_loaded_implementation_not_a_name():
         build_unet(impl="solutions")
     with pytest.raises(TypeError, match="build_fcn: impl must be an Implementation"):
         build_fcn(impl=None)
+
+
+def test_cosine_schedule_decays_the_rate_step_by_step(reference):
+    """train_model(schedule="cosine"): the rate of step k is lr (1 + cos(pi k / steps)) / 2."""
+    from saltlab.training import train_model
+
+    seed_everything(0)
+    model = build_unet((16, 16, 1), base_filters=2, depth=1, impl=reference)
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 16, 16, 1)).astype("float32")
+    data = (x, (x > 0.5).astype("float32"))
+    history = train_model(model, data, data, epochs=2, batch_size=8, learning_rate=0.01,
+                          schedule="cosine", verbose=0)
+    # 4 steps per epoch, 8 in all; the rate logged at an epoch's end is that of its last step (3, then 7).
+    expected = [0.01 * 0.5 * (1 + np.cos(np.pi * k / 8)) for k in (3, 7)]
+    np.testing.assert_allclose(history["learning_rate"], expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="schedule must be 'constant' or 'cosine', got 'linear'"):
+        train_model(model, data, data, epochs=1, schedule="linear", verbose=0)

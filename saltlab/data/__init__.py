@@ -35,7 +35,7 @@ from saltlab.data.preprocess import (
 )
 from saltlab.data.rle import rle_decode, rle_encode
 from saltlab.data.split import coverage_classes, draw_subset, stratified_split
-from saltlab.data.synthetic import DEFAULT_DIFFICULTY, synthesize
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVELS, synthesize
 from saltlab.data.writer import (
     MARKER,
     default_dataset_path,
@@ -46,6 +46,8 @@ from saltlab.data.writer import (
 
 __all__ = [
     "DEFAULT_DIFFICULTY",
+    "DEFAULT_LEVEL",
+    "LEVELS",
     "DatasetError",
     "MARKER",
     "NETWORK_SIZE",

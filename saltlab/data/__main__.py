@@ -1,7 +1,7 @@
 """Command line: ``python -m saltlab.data {generate,inspect}``.
 
 ``generate [--out data/synthetic] [--n 4000] [--seed 0] [--difficulty D]
-[--force]`` writes a synthetic dataset in the Kaggle layout and says what it
+[--level {tgs,easy}] [--force]`` writes a synthetic dataset in the Kaggle layout and says what it
 did and how long it took. ``inspect <folder>`` prints the JSON report of
 :func:`saltlab.data.inspect_dataset` on stdout; exit code 0 when it lists no
 problem, 1 otherwise.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from saltlab.data.dataset import DatasetError
 from saltlab.data.inspection import inspect_dataset
-from saltlab.data.synthetic import DEFAULT_DIFFICULTY
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVELS
 from saltlab.data.writer import default_dataset_path, generate_dataset
 
 
@@ -35,6 +35,9 @@ def main(argv=None):
     gen.add_argument("--seed", type=int, default=0, help="random seed (0)")
     gen.add_argument("--difficulty", type=float, default=DEFAULT_DIFFICULTY,
                      help=f"noise and blur in [0, 1] ({DEFAULT_DIFFICULTY})")
+    gen.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
+                     help=f"generator level: tgs is calibrated to the real data's difficulty, "
+                          f"easy is the pre-calibration generator ({DEFAULT_LEVEL})")
     gen.add_argument("--force", action="store_true",
                      help="write into an existing folder not made by saltlab")
     ins = commands.add_parser("inspect", help="print statistics and problems as JSON")
@@ -46,13 +49,14 @@ def main(argv=None):
         start = time.perf_counter()
         try:
             folder = generate_dataset(out, n=args.n, seed=args.seed,
-                                      difficulty=args.difficulty, force=args.force)
+                                      difficulty=args.difficulty, level=args.level,
+                                      force=args.force)
         except (DatasetError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         took = time.perf_counter() - start
         print(f"wrote {args.n} synthetic images and masks (seed {args.seed}, "
-              f"difficulty {args.difficulty}) to {folder} in {took:.1f} s")
+              f"difficulty {args.difficulty}, level {args.level}) to {folder} in {took:.1f} s")
         return 0
 
     report = inspect_dataset(args.folder)

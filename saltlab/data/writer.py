@@ -14,7 +14,7 @@ import numpy as np
 from saltlab.data.dataset import DatasetError
 from saltlab.data.pngio import write_png
 from saltlab.data.rle import rle_encode
-from saltlab.data.synthetic import DEFAULT_DIFFICULTY, synthesize
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, synthesize
 from saltlab.paths import DATA_DIR
 
 MARKER = ".saltlab-synthetic"
@@ -99,7 +99,7 @@ def write_dataset(saltset, folder, *, force=False, _meta=None):
 
 
 def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
-                     force=False):
+                     level=DEFAULT_LEVEL, force=False):
     """Synthesize a dataset and write it in the Kaggle layout.
 
     Parameters
@@ -112,6 +112,10 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     difficulty : float, optional
         Noise and blur knob in [0, 1]; see
         :data:`saltlab.data.synthetic.DEFAULT_DIFFICULTY`.
+    level : {'tgs', 'easy'}, optional
+        Generator level (:data:`saltlab.data.synthetic.LEVELS`): ``"tgs"``
+        (default) calibrated to the real data's difficulty, ``"easy"`` the
+        pre-calibration generator.
     force : bool, optional
         Write into an existing non-empty folder that this package did not
         create.
@@ -123,14 +127,18 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     """
     folder = Path(folder)
     _check_writable(folder, force)
-    saltset = synthesize(n, seed=seed, difficulty=difficulty)
+    saltset = synthesize(n, seed=seed, difficulty=difficulty, level=level)
     meta = {"generator": "saltlab.data.synthetic", "seed": int(seed),
-            "difficulty": float(difficulty)}
+            "difficulty": float(difficulty), "level": level}
     return write_dataset(saltset, folder, force=force, _meta=meta)
 
 
 def ensure_default_dataset():
     """Generate ``data/synthetic`` (4000 images, seed 0) unless it exists.
+
+    A folder generated at another level than the default (one written before
+    the calibration has no ``level`` in its marker: it is ``"easy"``) is
+    regenerated, so that every run on the default data sees the same data.
 
     Returns
     -------
@@ -139,7 +147,12 @@ def ensure_default_dataset():
     """
     folder = default_dataset_path()
     if (folder / MARKER).is_file() and (folder / "train.csv").is_file():
-        return folder
+        try:
+            level = json.loads((folder / MARKER).read_text()).get("level", "easy")
+        except (ValueError, AttributeError):
+            level = None  # unreadable marker: ours (it exists), so regenerate
+        if level == DEFAULT_LEVEL:
+            return folder
     return generate_dataset(folder)
 
 
