@@ -558,33 +558,37 @@ def _add_salt_tgs(rng, seis, masks, freq):
 
 def _acquire_tgs(rng, seis, difficulty):
     """Calibrated noise (:data:`TGS`, log-uniform per image), blur by difficulty."""
-    from scipy.ndimage import gaussian_filter
-
-    n = seis.shape[0]
-    rms = np.sqrt((seis**2).mean(axis=(1, 2), keepdims=True)) + 1e-6
-    noise = rng.standard_normal(seis.shape, dtype=np.float32)
-    noise = _ricker(noise, _wavelet_freq(rng, n), axis=1)
-    noise /= np.sqrt((noise**2).mean(axis=(1, 2), keepdims=True)) + 1e-6
+    rms, noise = _seismic_noise(rng, seis)
     low, high = np.log(TGS["noise"][0]), np.log(TGS["noise"][1])
-    level = np.exp(_u(rng, low, high, n))
-    seis = seis + level * rms * noise
-    sigma = 2.0 * difficulty
-    if sigma > 0:
-        seis = gaussian_filter(seis, sigma=(0, sigma, sigma), truncate=3.0)
-    return seis
+    level = np.exp(_u(rng, low, high, seis.shape[0]))
+    return _blur(seis + level * rms * noise, difficulty)
 
 
 def _acquire(rng, seis, difficulty):
     """Band-limited noise and blur, both scaled by the difficulty knob."""
-    from scipy.ndimage import gaussian_filter
+    rms, noise = _seismic_noise(rng, seis)
+    level = 0.6 * difficulty * rng.uniform(0.5, 1.5, (seis.shape[0], 1, 1)).astype(np.float32)
+    return _blur(seis + level * rms * noise, difficulty)
 
-    n = seis.shape[0]
+
+def _seismic_noise(rng, seis):
+    """Each image's rms, and band-limited noise of unit rms per image (a Ricker wavelet along depth).
+
+    Returns
+    -------
+    rms, noise : np.ndarray, shapes (n, 1, 1) and seis.shape
+    """
     rms = np.sqrt((seis**2).mean(axis=(1, 2), keepdims=True)) + 1e-6
     noise = rng.standard_normal(seis.shape, dtype=np.float32)
-    noise = _ricker(noise, _wavelet_freq(rng, n), axis=1)
+    noise = _ricker(noise, _wavelet_freq(rng, seis.shape[0]), axis=1)
     noise /= np.sqrt((noise**2).mean(axis=(1, 2), keepdims=True)) + 1e-6
-    level = 0.6 * difficulty * rng.uniform(0.5, 1.5, (n, 1, 1)).astype(np.float32)
-    seis = seis + level * rms * noise
+    return rms, noise
+
+
+def _blur(seis, difficulty):
+    """A Gaussian blur of sigma ``2 * difficulty`` pixels across each image (none at 0)."""
+    from scipy.ndimage import gaussian_filter
+
     sigma = 2.0 * difficulty
     if sigma > 0:
         seis = gaussian_filter(seis, sigma=(0, sigma, sigma), truncate=3.0)
