@@ -2,7 +2,6 @@
 
 import os
 import random
-import sys
 
 import numpy as np
 
@@ -27,11 +26,12 @@ students at once (``--jobs 2``) no longer oversubscribes the cores."""
 def pin_grading_threads():
     """Run TensorFlow kernels on :data:`GRADING_INTRA_OP_THREADS` threads in this process.
 
-    Called before TensorFlow starts by every process that runs checks (the
-    grader's worker, ``make test``'s pytest plugin, the fixtures and the
-    benchmarks). Sets ``TF_NUM_INTRAOP_THREADS`` (read when TensorFlow
-    starts, and inherited by child processes) and, when TensorFlow is
-    already imported, its threading configuration.
+    Called before TensorFlow runs anything by every process that runs checks
+    (the grader's worker, ``make test``'s pytest plugin, the fixtures and the
+    benchmarks). Imports TensorFlow and sets its threading configuration,
+    which wins over a ``TF_NUM_INTRAOP_THREADS`` in the environment. Not
+    through the environment: child processes (the experiments and demos a
+    selftest starts) keep every thread their bigger networks use.
 
     Raises
     ------
@@ -39,10 +39,8 @@ def pin_grading_threads():
         If TensorFlow already ran an operation with another setting: the
         checks would then compute differently from the grader's.
     """
-    os.environ["TF_NUM_INTRAOP_THREADS"] = str(GRADING_INTRA_OP_THREADS)
-    tf = sys.modules.get("tensorflow")
-    if tf is None:
-        return
+    import tensorflow as tf
+
     try:
         tf.config.threading.set_intra_op_parallelism_threads(GRADING_INTRA_OP_THREADS)
     except RuntimeError as error:
