@@ -21,6 +21,9 @@ def main(argv=None):
     parser.add_argument("--variants", help=f"comma-separated subset of {','.join(VARIANTS)}")
     parser.add_argument("--seeds", help="comma-separated seeds, overriding the preset's")
     parser.add_argument("--epochs", type=int, help="override the preset's epochs")
+    parser.add_argument("--jobs", type=int,
+                        help="trainings side by side (default: one per usable core; 1 on a GPU); "
+                             "the results do not depend on it")
     parser.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2), help="Keras's training display")
     args = parser.parse_args(argv)
 
@@ -33,7 +36,8 @@ def main(argv=None):
     start = time.perf_counter()
     try:
         impl = load_implementation(args.impl or default_implementation())
-        run_experiments(preset, impl=impl, data=args.data, out=args.out, variants=variants, verbose=args.verbose)
+        run_experiments(preset, impl=impl, data=args.data, out=args.out, variants=variants, verbose=args.verbose,
+                        jobs=args.jobs)
     except (ValueError, FileNotFoundError, RuntimeError, ImplementationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
