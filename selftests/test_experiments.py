@@ -124,6 +124,54 @@ def _check_per_image_files(out, data, rows):
 
 
 @pytest.mark.slow
+def test_results_are_the_same_bytes_whatever_the_number_of_jobs(tmp_path, small_dataset):
+    """One thread per kernel in every worker: two trainings side by side compute what one at a time does."""
+    base = [sys.executable, "-m", "saltlab.experiments", "--preset", "standard", "--data", str(small_dataset),
+            "--variants", "maxpool-concat,maxpool-add", "--seeds", "0,1", "--epochs", "1"]
+    for jobs in (1, 2):
+        result = subprocess.run(base + ["--out", str(tmp_path / f"jobs{jobs}"), "--jobs", str(jobs)],
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert f"{jobs} at a time" in result.stdout
+    one, two = tmp_path / "jobs1", tmp_path / "jobs2"
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.suffix in (".csv", ".json") and p.is_file())
+    assert len(files) >= 2 + 4 + 4  # results and postprocess, 4 histories, 4 per-image files (+ Q4's)
+    timing = {"train_seconds", "seconds_per_epoch"}
+    for name in files:
+        if name.name == "results.csv":
+            rows = [[{k: v for k, v in r.items() if k not in timing} for r in csv.DictReader(open(f))]
+                    for f in (one / name, two / name)]
+            assert rows[0] == rows[1]
+            # Written in the plan's order, seed by seed, whichever finished first.
+            assert [(r["variant"], r["seed"]) for r in rows[1]] == [
+                ("maxpool-concat", "0"), ("maxpool-add", "0"), ("maxpool-concat", "1"), ("maxpool-add", "1")]
+        else:
+            assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_publish_copies_the_evidence_without_weights_and_keeps_the_readme(tmp_path):
+    from saltlab.experiments.publish import publish_results
+
+    source, dest = tmp_path / "results", tmp_path / "published"
+    for name in ("config.json", "results.csv", "postprocess.csv", "summary.md", "cost.png", "runs/a_seed0.json",
+                 "images/a_seed0.csv", "backup/a_seed0.weights.h5"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(name)
+    (dest / "images").mkdir(parents=True)
+    (dest / "README.md").write_text("how it was made")
+    (dest / "images" / "stale_seed9.csv").write_text("from an older run")
+    copied = publish_results(source, dest)
+    assert sorted(map(str, copied)) == sorted(["config.json", "results.csv", "postprocess.csv", "summary.md",
+                                              "cost.png", "runs/a_seed0.json", "images/a_seed0.csv"])
+    assert (dest / "README.md").read_text() == "how it was made"
+    assert not (dest / "backup").exists() and not (dest / "images" / "stale_seed9.csv").exists()
+    assert (dest / "runs" / "a_seed0.json").read_text() == "runs/a_seed0.json"
+    (source / "summary.md").unlink()
+    with pytest.raises(FileNotFoundError, match="summary.md"):
+        publish_results(source, dest)
+
+
+@pytest.mark.slow
 def test_the_real_quick_preset_learns_every_variant(tmp_path):
     """`make experiments` (PRESET=quick): all variants, all seeds, on the easy level of the default set.
 
@@ -158,6 +206,24 @@ def test_resume_refuses_a_different_configuration(tmp_path):
         check_config(tmp_path, get_preset("quick", input_size=128))
     with pytest.raises(ResultsMismatchError, match="loss"):
         check_config(tmp_path, get_preset("quick", loss="bce"))
+    with pytest.raises(ResultsMismatchError, match="schedule"):
+        check_config(tmp_path, get_preset("quick", schedule="cosine"))
+    with pytest.raises(ResultsMismatchError, match="augment"):
+        check_config(tmp_path, get_preset("quick", augment=True))
+
+
+def test_a_folder_written_before_schedule_and_augment_existed_still_resumes(tmp_path):
+    """Those fields at their defaults are left out of config.json, as before they existed."""
+    from saltlab.experiments import preset_of
+    from saltlab.experiments.runner import check_config
+
+    check_config(tmp_path, get_preset("quick"))
+    written = json.loads((tmp_path / "config.json").read_text())
+    assert "schedule" not in written and "augment" not in written
+    check_config(tmp_path, get_preset("quick"))  # no mismatch
+    assert preset_of(tmp_path)[0].config() == get_preset("quick").config()
+    check_config(tmp_path / "standard", get_preset("standard"))
+    assert preset_of(tmp_path / "standard")[0].config() == get_preset("standard").config()
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

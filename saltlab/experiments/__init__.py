@@ -17,14 +17,14 @@ scores come from :mod:`saltlab.data`, :mod:`saltlab.models`,
 """
 
 from .presets import PRESETS, Preset, get_preset
-from .results import STRATEGIES, completed_runs, read_rows
-from .runner import RESULTS_DIR, load_trained, prepare_arrays, run_experiments
+from .results import STRATEGIES, completed_runs, read_rows, weights_path
+from .runner import PUBLISHED_DIR, RESULTS_DIR, load_trained, prepare_arrays, preset_of, run_experiments
 from .summary import compare_variants, summary_table, write_summary
 from .variants import REFERENCE, VARIANTS, Variant, select_variants
 
 __all__ = [
-    "PRESETS", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "compare_variants",
+    "PRESETS", "PUBLISHED_DIR", "Preset", "REFERENCE", "RESULTS_DIR", "STRATEGIES", "VARIANTS", "Variant", "compare_variants",
     "completed_runs",
-    "get_preset", "load_trained", "prepare_arrays", "read_rows", "run_experiments", "select_variants",
-    "summary_table", "write_summary",
+    "get_preset", "load_trained", "prepare_arrays", "preset_of", "read_rows", "run_experiments", "select_variants",
+    "summary_table", "weights_path", "write_summary",
 ]

@@ -68,6 +68,10 @@ from .summary import write_summary
 from .variants import REFERENCE, VARIANTS, select_variants
 
 RESULTS_DIR = REPO_ROOT / "results"
+"""Where ``make experiments`` writes (not in git)."""
+
+PUBLISHED_DIR = REPO_ROOT / "published"
+"""Committed results (``published/standard``: every file but the weights) the notebooks read by default."""
 
 
 class ResultsMismatchError(RuntimeError):
@@ -259,21 +263,45 @@ def load_trained(out, variant, seed, *, impl):
         If the folder has no ``config.json`` or no weights for that run.
     """
     out = Path(out)
-    config_file = out / "config.json"
     weights = weights_path(out, variant, seed)
-    for needed in (config_file, weights):
-        if not needed.is_file():
-            raise FileNotFoundError(f"{needed}: not found; run `python -m saltlab.experiments` first")
+    preset, data = preset_of(out)
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights}: not found; run `python -m saltlab.experiments` first "
+                                "(published results keep no weights)")
+    model = VARIANTS[variant].build(preset, impl=require_implementation(impl, "load_trained"))
+    model.load_weights(str(weights))
+    return model, preset, data
+
+
+def preset_of(out):
+    """The preset and dataset a results folder was made with (its ``config.json``).
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        A results folder, or a published one (``published/standard``).
+
+    Returns
+    -------
+    preset : Preset
+    data : str or None
+        The dataset folder (``None``: the synthetic default).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no ``config.json``.
+    """
+    config_file = Path(out) / "config.json"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{config_file}: not found; run `python -m saltlab.experiments` first")
     config = json.loads(config_file.read_text())
     data = config.pop("data", None)
     config["fcn_dilations"] = tuple(config["fcn_dilations"])
     config["seeds"] = tuple(config["seeds"])
     config["variants"] = None if config.get("variants") is None else tuple(config["variants"])
     config.setdefault("loss", "bce")  # folders written before the loss was a preset field
-    preset = Preset(**config)
-    model = VARIANTS[variant].build(preset, impl=require_implementation(impl, "load_trained"))
-    model.load_weights(str(weights))
-    return model, preset, data
+    return Preset(**config), data
 
 
 def calibrated_threshold(truth, probabilities, *, impl):
