@@ -331,8 +331,10 @@ def default_jobs():
 
 
 def usable_cores():
-    """Cores this process may run on (its CPU affinity, as ``taskset`` or a scheduler sets it)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    """Cores this process may run on: its CPU affinity capped by a container's CPU quota (:mod:`saltlab.machine`)."""
+    from saltlab.machine import usable_cores as cores
+
+    return cores()
 
 
 def _broken(submission, error):

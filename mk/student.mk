@@ -25,5 +25,5 @@ submit: $(STAMP) ## zip your assignment/ (and notebooks) into out/submission.zip
 demo: $(STAMP) ## train a U-Net briefly and write a report to out/demo/ (the reference's blocks when present, else yours; DATA=<kaggle folder>, COURSE=1 for the course's 128x128 network)
 	@$(PY) -m saltlab.demo $(if $(DATA),--data "$(DATA)") $(if $(COURSE),--course)
 
-experiments: $(STAMP) ## train the variants behind the course questions: PRESET=quick|full, DATA=<folder> optional
-	@$(PY) -m saltlab.experiments --preset "$(PRESET)" $(if $(DATA),--data "$(DATA)")
+experiments: $(STAMP) ## train the variants behind the course questions: PRESET=quick|standard|full, DATA=<folder>, JOBS=<n> optional
+	@$(PY) -m saltlab.experiments --preset "$(PRESET)" $(if $(DATA),--data "$(DATA)") $(if $(JOBS),--jobs "$(JOBS)")

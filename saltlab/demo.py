@@ -245,9 +245,9 @@ def run_demo(config=DEFAULT, *, impl, data=None, out=None):
 
 
 def _cpu_count():
-    import os
+    from .machine import usable_cores
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return usable_cores()
 
 
 def _pick_examples(masks, n, *, seed):

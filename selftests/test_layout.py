@@ -12,6 +12,7 @@ LAYERS = {
     # rank: the lowest layers first. A module may import its own component and
     # anything of a lower rank, never a higher one nor a sibling component.
     "saltlab": 0, "saltlab.paths": 0, "saltlab.seeding": 0, "saltlab.io": 0, "saltlab.markdown": 0,
+    "saltlab.machine": 0,
     "saltlab.impl": 1, "saltlab.data": 1,
     "saltlab.models": 2, "saltlab.training": 2, "saltlab.compact_training": 2, "saltlab.plots": 2,
     "saltlab.evaluation": 3,

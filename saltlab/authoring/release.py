@@ -24,7 +24,8 @@ from ..paths import REPO_ROOT, SOLUTIONS_DIR
 BUNDLE_NAME = "salt-assignment"
 STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
-INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "pyproject.toml", "mk", "conftest.py")
+INCLUDE = ("assignment", "tests", "saltlab", "SPEC.md", "data/README.md", "published", "pyproject.toml", "mk",
+           "conftest.py")
 INSTRUCTOR_ONLY = ("saltlab/authoring", "saltlab/benchmarks", "tests/CLAUSES.md", "saltlab/checks/threshold_mistakes.py")
 """Paths (from the repository root) left out of the bundle: building what students
 get (this package) and the benchmarks both need ``solutions/``; the clause table

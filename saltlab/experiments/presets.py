@@ -161,10 +161,18 @@ PRESETS = {
         # As in the quick preset (the course's recipe is BCE alone); not re-timed
         # with this loss: the expected time below was measured with BCE.
         loss="bce_dice",
+        # The GPU figure is an estimate, not a measurement (no GPU here): a
+        # training step costs about 3 forward passes, and a forward pass
+        # 2.0 GFLOP per 128x128 image for the U-Net and 5.5 for the FCN
+        # (their convolutions counted layer by layer), so an epoch of 3200
+        # images is ~20 and ~52 TFLOP. The CPU epochs measured below are then
+        # ~110 and ~80 GFLOP/s; a T4-class GPU sustaining ~3 TFLOP/s fp32 on
+        # these small convolutions (40 % of its 8.1 peak) does them in ~7 s
+        # and ~17 s: 30 U-Net and 3 FCN trainings of at most 30 epochs.
         expected_time=(
             "about 2 days on 2 CPU cores (33 trainings; a U-Net epoch over 3200 images is "
-            "~3 min, an FCN epoch ~11 min; early stopping usually ends before 30 epochs); "
-            "a few hours on one GPU"
+            "~3 min, an FCN epoch ~11 min, measured; early stopping usually ends before 30 epochs); "
+            "about 2 hours on one T4-class GPU with --jobs 1 (estimated from those epochs' FLOP counts)"
         ),
     ),
 }

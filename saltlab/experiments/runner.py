@@ -105,10 +105,10 @@ def check_config(out, preset, data=None):
 
 
 def default_jobs():
-    """int: trainings side by side by default, one per usable core (its CPU affinity)."""
-    import os
+    """int: trainings side by side by default, one per usable core (:func:`saltlab.machine.usable_cores`)."""
+    from ..machine import usable_cores
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return usable_cores()
 
 
 def run_experiments(preset, *, impl, data=None, out=None, variants=None, verbose=0, jobs=None, log=print):

@@ -163,8 +163,10 @@ def write_summary(out):
             f"U-Net base filters {config['base_filters']}, depth {config['depth']}, FCN {config['fcn_filters']} "
             f"filters with dilations {tuple(config['fcn_dilations'])}, batch normalisation "
             f"{'on' if config['batchnorm'] else 'off'}, at most {config['epochs']} epochs of batch "
-            f"{config['batch_size']}, Adam {config['learning_rate']:g}, loss {LOSS_LABELS.get(loss, loss)}, "
-            f"seeds {tuple(config['seeds'])}.\n"
+            f"{config['batch_size']}, Adam {config['learning_rate']:g}"
+            f"{' decayed to 0 along a half cosine' if config.get('schedule') == 'cosine' else ''}"
+            f"{', random left-right flips' if config.get('augment') else ''}, loss {LOSS_LABELS.get(loss, loss)}, "
+            f"seeds {tuple(config['seeds'])}; data: {config.get('data') or 'the synthetic default (make data)'}.\n"
         )
     if not rows:
         lines.append("No training finished yet.\n")
