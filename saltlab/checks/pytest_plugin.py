@@ -57,28 +57,12 @@ def _check_id(item):
 
 
 def pytest_collection_finish(session):
-    # Train the public configurations ahead (one core each) only when all their tests run: a run of
-    # one training test must not spend two trainings on checks nobody asked for. They start now, so
-    # they overlap the unit checks as well as each other.
+    # Train the other public configurations ahead (one core each) only when their tests run too:
+    # a run of one training test must not spend two trainings on checks nobody asked for.
     from .training_checks import CONFIGURATIONS, TRAININGS_AHEAD
 
-    ids = [f"training.{down}_{merge}" for down, merge in CONFIGURATIONS]
     selected = {_check_id(item) for item in session.items}
-    TRAININGS_AHEAD.enabled = all(check_id in selected for check_id in ids)
-    if TRAININGS_AHEAD.enabled and not session.config.option.collectonly:
-        impl = _load_impl(session.config)
-        if impl is not None:  # one that cannot load is reported by the impl fixture
-            TRAININGS_AHEAD.start(impl, [case for check_id in ids for case in get_check(check_id).public_cases()])
-
-
-def _load_impl(config):
-    """The implementation under test, loaded once per session (None, with the error kept, if it cannot be)."""
-    if not hasattr(config, "_saltlab_impl"):
-        try:
-            config._saltlab_impl, config._saltlab_impl_error = load_implementation(config.getoption("--impl")), None
-        except ImplementationError as error:
-            config._saltlab_impl, config._saltlab_impl_error = None, error
-    return config._saltlab_impl
+    TRAININGS_AHEAD.enabled = all(f"training.{down}_{merge}" in selected for down, merge in CONFIGURATIONS)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -96,10 +80,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def impl(request):
     """The implementation under test, loaded once per session."""
-    loaded = _load_impl(request.config)
-    if loaded is None:
-        pytest.exit(f"cannot load the implementation: {request.config._saltlab_impl_error}", returncode=4)
-    return loaded
+    spec = request.config.getoption("--impl")
+    try:
+        return load_implementation(spec)
+    except ImplementationError as error:
+        pytest.exit(f"cannot load the implementation: {error}", returncode=4)
 
 
 @pytest.fixture

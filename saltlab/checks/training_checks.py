@@ -169,25 +169,6 @@ class TrainingsAhead:
                                                         thread_name_prefix="training-ahead")
                     self._futures[key] = self._pool.submit(_train, impl, other)
 
-    def start(self, impl, cases):
-        """Start training ``cases`` now, in the background, before any check asks for them.
-
-        ``make test`` calls it as soon as it knows every public training test
-        will run, so the trainings overlap the unit checks too. The same rules
-        hold as for :meth:`start_others`: an answer serves only an equal
-        request, an error is discarded and raised again in the check's turn.
-        """
-        if not self.enabled:
-            return
-        with self._lock:
-            for case in cases:
-                key = _fingerprint(case)
-                if key not in self._futures:
-                    if self._pool is None:
-                        self._pool = ThreadPoolExecutor(max_workers=len(CONFIGURATIONS),
-                                                        thread_name_prefix="training-ahead")
-                    self._futures[key] = self._pool.submit(_train, impl, case)
-
     def take(self, case):
         """The answer of a training ahead equal to ``case`` (waiting for it), or None."""
         if not self.enabled:
