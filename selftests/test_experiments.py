@@ -497,3 +497,29 @@ def test_question_4_threshold_is_chosen_on_calibration_images_and_scored_on_the_
     assert scored.tolist() == test.tolist()
     assert scores == evaluate_probabilities(truth[test], probs[test], impl=impl, threshold=threshold)
     assert scores["precision"] < 0.9  # the low cut is wrong for the test images, and the score says so
+
+
+def test_the_published_evidence_is_the_standard_preset_and_reproduces_its_summary(tmp_path):
+    """published/standard (committed, read by the notebooks) is what it says it is.
+
+    Every run of the standard preset is there, made with the preset's own
+    settings on the synthetic default, and its summary.md is what the
+    summary code makes of its CSV files today (a change of the statistics
+    that would alter the published sentences fails here until they are
+    republished).
+    """
+    import shutil
+
+    from saltlab.experiments import PUBLISHED_DIR, preset_of, read_rows, write_summary
+
+    published = PUBLISHED_DIR / "standard"
+    preset, data = preset_of(published)
+    assert preset.config() == get_preset("standard").config() and data is None
+    rows = read_rows(published / "results.csv")
+    assert sorted((r["variant"], int(r["seed"])) for r in rows) == sorted(
+        (v.name, s) for v in select_variants(preset.variants) for s in preset.seeds)
+    assert not (published / "backup").exists(), "weights are not published"
+    copy = tmp_path / "standard"
+    shutil.copytree(published, copy)
+    write_summary(copy)
+    assert (copy / "summary.md").read_text() == (published / "summary.md").read_text()

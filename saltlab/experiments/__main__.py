@@ -26,6 +26,8 @@ def main(argv=None):
                              "the results do not depend on it")
     parser.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2), help="Keras's training display")
     args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
 
     from ..impl import ImplementationError, default_implementation, load_implementation
     from .runner import run_experiments
