@@ -32,8 +32,11 @@ def _make_test(bundle, *args):
 
 def test_bundle_holds_what_a_student_needs_and_nothing_else(bundle):
     names = {p.name for p in bundle.iterdir()}
-    assert names == {"assignment", "tests", "saltlab", "SPEC.md", "data", "pyproject.toml", "Makefile", "README.md",
-                     ".gitignore", "mk", "conftest.py"}
+    assert names == {"assignment", "tests", "saltlab", "SPEC.md", "data", "published", "pyproject.toml", "Makefile",
+                     "README.md", ".gitignore", "mk", "conftest.py"}
+    # The evidence the questions notebook reads by default, without weights.
+    assert (bundle / "published" / "standard" / "summary.md").is_file()
+    assert not list((bundle / "published").rglob("*.h5"))
     assert (bundle / "SPEC.md").read_text() == (REPO_ROOT / "SPEC.md").read_text()
     assert (bundle / "tests" / "rubric.toml").is_file() and list((bundle / "tests" / "fixtures").glob("*.npz"))
     assert not list(bundle.rglob("solutions")) and not list(bundle.rglob("hidden_cases.py"))
