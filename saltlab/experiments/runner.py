@@ -128,9 +128,9 @@ def run_experiments(preset, *, impl, data=None, out=None, variants=None, verbose
     verbose : {0, 1, 2}, optional
         Keras's training display (0 in the loop: the [i/n] lines say enough).
     jobs : int, optional
-        Worker processes training side by side (default :func:`default_jobs`;
-        1 on a GPU, whose memory each process would claim). The results do not
-        depend on it.
+        Worker processes training side by side (default :func:`default_jobs`).
+        Pass 1 on a GPU, whose memory each process would claim: it is not
+        detected. The results do not depend on it.
     log : callable, optional
         Receives progress lines.
 
@@ -205,13 +205,12 @@ def _record(out, row, postprocess, order):
     def key(r):
         return order.get((r["variant"], int(r["seed"])), len(order) + 1)
 
-    path = out / "results.csv"
-    rows = [r for r in read_rows(path) if (r["variant"], int(r["seed"])) != (row["variant"], row["seed"])]
-    write_rows(path, RESULT_FIELDS, sorted(rows + [row], key=key))
-    if postprocess:
-        path = out / "postprocess.csv"
-        rows = [r for r in read_rows(path) if (r["variant"], int(r["seed"])) != (row["variant"], row["seed"])]
-        write_rows(path, POSTPROCESS_FIELDS, sorted(rows + postprocess, key=key))
+    run = (row["variant"], row["seed"])
+    files = (("results.csv", RESULT_FIELDS, [row]), ("postprocess.csv", POSTPROCESS_FIELDS, postprocess))
+    for name, fields, new in files:
+        if new:  # a rerun's rows replace the run's old ones
+            kept = [r for r in read_rows(out / name) if (r["variant"], int(r["seed"])) != run]
+            write_rows(out / name, fields, sorted(kept + new, key=key))
 
 
 def prepare_arrays(preset, data=None, *, log=print):
