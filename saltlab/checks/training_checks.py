@@ -6,11 +6,10 @@ returns its probabilities on validation images. It never sees the
 validation masks: the verdict, in the grader's process, computes the IoU.
 """
 
-import functools
 import hashlib
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -62,13 +61,20 @@ pooling and the sigmoid are non-linear enough."""
 CONFIGURATIONS = (("maxpool", "concat"), ("stride", "concat"), ("maxpool", "add"))
 
 
-@functools.lru_cache(maxsize=2)
+_DATA_KEPT = 2
+"""How many ``(n_images, seed)`` data sets :func:`check_data` keeps (the grader makes one per hidden seed)."""
+_data = {}
+_data_lock = threading.Lock()
+
+
 def check_data(n_images, seed):
     """Synthetic images and masks at the check's size, made once per process for every configuration.
 
     The three configurations train on the same data (same seed): generating
     480 images and resizing them took 0.8-1.1 s idle (2.4-3.3 s on a loaded
-    machine), paid three times per ``make test`` before this cache.
+    machine), paid three times per ``make test`` before this cache. Safe to
+    call from several threads: one makes the data, the others wait for it
+    (:func:`prefetch_check_data` makes it in the background).
 
     Returns
     -------
@@ -76,13 +82,86 @@ def check_data(n_images, seed):
     masks : numpy.ndarray, shape (n_images, SIZE, SIZE), read-only
         Read-only so that no caller can change the data the next configuration trains on.
     """
+    key = (n_images, seed)
+    future, maker = _claim(key, Future)
+    if maker:
+        try:
+            future.set_result(_read_only(_make_check_data(n_images, seed)))
+        except Exception as error:  # noqa: BLE001  (every caller gets the same error, from .result())
+            future.set_exception(error)
+    try:
+        return future.result()
+    except _PrefetchFailed:  # the background process could not make it: make it here
+        with _data_lock:
+            if _data.get(key) is future:
+                del _data[key]
+        return check_data(n_images, seed)
+
+
+class _PrefetchFailed(Exception):
+    """The process of :func:`prefetch_check_data` did not deliver (its cause is chained)."""
+
+
+def prefetch_check_data(n_images, seed, executor):
+    """Start making ``check_data(n_images, seed)`` on ``executor``; return at once.
+
+    ``make test`` calls it with its helper process (:mod:`.helper_process`)
+    just before importing TensorFlow, which keeps one core busy for about
+    7 s: the data (2 s of NumPy and SciPy on one core) is made on the other
+    meanwhile. If the executor fails for any reason, :func:`check_data`
+    makes the data in this process instead.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+    """
+    future, maker = _claim((n_images, seed), Future)
+    if not maker:
+        return
+    try:
+        made = executor.submit(_make_check_data, n_images, seed)
+    except Exception as error:  # noqa: BLE001  (a broken or shut-down pool: made here, when asked)
+        _deliver(future, None, error)
+        return
+    made.add_done_callback(lambda made: _deliver(future, made, None))
+
+
+def _deliver(future, made, error):
+    try:
+        if error is None:
+            future.set_result(_read_only(made.result()))
+            return
+    except Exception as raised:  # noqa: BLE001
+        error = raised
+    failed = _PrefetchFailed(f"making the training data in another process failed: {error!r}")
+    failed.__cause__ = error
+    future.set_exception(failed)
+
+
+def _claim(key, make_future):
+    """``(future, True)`` for the caller that is to make ``key``'s data, ``(future, False)`` for the others."""
+    with _data_lock:
+        future = _data.get(key)
+        if future is not None:
+            return future, False
+        future = _data[key] = make_future()
+        while len(_data) > _DATA_KEPT:
+            del _data[next(iter(_data))]  # the oldest (dicts keep insertion order)
+        return future, True
+
+
+def _make_check_data(n_images, seed):
+    """The check's images and masks, resized to :data:`SIZE` (runs in the prefetch process too)."""
     from ..data import resize_for_check, synthesize
 
     data = synthesize(n_images, seed=seed, level="easy")
-    images, masks = resize_for_check(data.images, data.masks, SIZE)
-    for array in (images, masks):
+    return resize_for_check(data.images, data.masks, SIZE)
+
+
+def _read_only(arrays):
+    for array in arrays:
         array.setflags(write=False)
-    return images, masks
+    return arrays
 
 
 def training_case(downsample, merge, *, seed=0, config=CONFIG):
@@ -168,6 +247,25 @@ class TrainingsAhead:
                         self._pool = ThreadPoolExecutor(max_workers=len(CONFIGURATIONS) - 1,
                                                         thread_name_prefix="training-ahead")
                     self._futures[key] = self._pool.submit(_train, impl, other)
+
+    def start(self, impl, cases):
+        """Start training ``cases`` now, in the background, before any check asks for them.
+
+        ``make test`` calls it as soon as it knows every public training test
+        will run, so the trainings overlap the unit checks too. The same rules
+        hold as for :meth:`start_others`: an answer serves only an equal
+        request, an error is discarded and raised again in the check's turn.
+        """
+        if not self.enabled:
+            return
+        with self._lock:
+            for case in cases:
+                key = _fingerprint(case)
+                if key not in self._futures:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(max_workers=len(CONFIGURATIONS),
+                                                        thread_name_prefix="training-ahead")
+                    self._futures[key] = self._pool.submit(_train, impl, case)
 
     def take(self, case):
         """The answer of a training ahead equal to ``case`` (waiting for it), or None."""
