@@ -90,7 +90,7 @@ def check_data(n_images, seed):
     if maker:
         try:
             future.set_result(_read_only(_make_check_data(n_images, seed)))
-        except Exception as error:  # noqa: BLE001  (every caller gets the same error, from .result())
+        except BaseException as error:  # noqa: BLE001  (every caller gets it from .result(); none waits forever)
             future.set_exception(error)
     try:
         return future.result()
