@@ -15,7 +15,7 @@ GRADESCOPE_ARGS ?=
 check: $(STAMP) ## the project's test command: everything CI runs
 	@$(PY) -m saltlab.authoring.stubgen --check
 	@$(PY) -m saltlab.checks.fixtures --check
-	$(PY) -m pytest selftests -q -rfE
+	$(PY) -m pytest selftests -q -rfE --durations=25
 	$(PY) -m pytest tests -q -rfE --impl solutions
 	$(PY) -m pytest -q --doctest-modules saltlab solutions grader/report.py grader/untrusted.py grader/plan.py grader/warm_start.py grader/batch.py grader/collect.py grader/explain.py grader/figures.py
 
