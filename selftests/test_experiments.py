@@ -173,9 +173,13 @@ def test_publish_copies_the_evidence_without_weights_and_keeps_the_readme(tmp_pa
 
 @pytest.mark.slow
 def test_the_real_quick_preset_learns_every_variant(tmp_path):
-    """`make experiments` (PRESET=quick): all variants, all seeds, on the easy level of the default set.
+    """`make experiments` (PRESET=quick): every variant, seed 0, on the easy level of the default set.
 
-    Measured on 2 loaded cores: 549 s; every run reached IoU 0.72-0.88. The
+    Both of the preset's seeds took 549 s on 2 loaded cores, every run
+    reaching IoU 0.72-0.88; seed 0 alone took 218 s on an idle machine
+    (2026-12-02) and still runs every
+    variant through the real runner (seeds are the runner's loop, tested on
+    a small preset above). The
     floor of 0.5 says each variant learned, not which one is better: the
     summary's spreads say that. Pinned to the easy level (the data this test
     was calibrated on): on the calibrated default, as on the real data, the
@@ -188,12 +192,12 @@ def test_the_real_quick_preset_learns_every_variant(tmp_path):
     data = generate_dataset(tmp_path / "easy", n=4000, seed=0, level="easy")
     out = tmp_path / "quick"
     result = subprocess.run([sys.executable, "-m", "saltlab.experiments", "--preset", "quick", "--data", str(data),
-                             "--out", str(out)], capture_output=True, text=True, timeout=1800)
+                             "--out", str(out), "--seeds", "0"], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     with open(out / "results.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     preset = get_preset("quick")
-    assert len(rows) == len(select_variants(preset.variants)) * len(preset.seeds)
+    assert len(rows) == len(select_variants(preset.variants))
     weak = [(r["variant"], r["seed"], r["iou"]) for r in rows if float(r["iou"]) < 0.5]
     assert not weak, f"variants that did not learn: {weak}"
 
