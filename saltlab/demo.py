@@ -93,7 +93,7 @@ COURSE = DemoConfig(name="course")
 320 training images, 6 epochs, constant rate, no batch normalisation, no
 flips (``python -m saltlab.demo --course``). On the easy data it reached IoU
 0.82; on the real TGS images 0.374, and on the calibrated default
-0.413 (245 s of training, load average 2.6-2.7): too few images for data
+0.424 (233 s of training, machine otherwise idle): too few images for data
 this hard, which is why :data:`DEFAULT` is another recipe."""
 
 DEFAULT = DemoConfig(n_images=None, input_size=64, base_filters=8, depth=3, batchnorm=True, learning_rate=3e-3,
@@ -101,11 +101,12 @@ DEFAULT = DemoConfig(n_images=None, input_size=64, base_filters=8, depth=3, batc
 """The demo's recipe: every image (3200 to train) at 64x64, batch
 normalisation, Adam 3e-3 with cosine decay, random left-right flips, BCE +
 soft Dice, 6 epochs. About the time of :data:`COURSE` (a 64x64 image costs a
-quarter of a 128x128 one, so ten times the images fit), IoU 0.789 on the
+quarter of a 128x128 one, so ten times the images fit), IoU 0.782 on the
 calibrated default data (0.756 on the real data with the same recipe).
-Measured on 2 cores shared with other work, at ``nice -n 19``: 254 s in all
-(234 s of training) at load average 2.3-3.0; ``make demo`` from a fresh
-clone (data generated) 421 s at load 3.4-3.7 and 367 s at load 1.7-3.6.
+Measured on 2 cores otherwise idle: 254 s in all (233 s of training) with
+the data already generated; on the first calibration of the data, ``make
+demo`` from a fresh clone (data generated) took 421 s at load 3.4-3.7 and
+367 s at load 1.7-3.6.
 What each ingredient buys:
 the ablation table in ``data/README.md``."""
 

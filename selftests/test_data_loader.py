@@ -304,6 +304,24 @@ def test_ensure_default_dataset_replaces_an_easy_set(tmp_path, monkeypatch):
     assert len(load_dataset(target)) == 6 and '"level": "tgs"' in marker.read_text()
 
 
+def test_ensure_default_dataset_replaces_a_set_of_an_older_generator(tmp_path, monkeypatch):
+    """A data/synthetic of the first calibration (level tgs, no version: 1) is regenerated."""
+    from saltlab.data.synthetic import LEVEL_VERSIONS
+
+    target = tmp_path / "data" / "synthetic"
+    monkeypatch.setattr(writer, "default_dataset_path", lambda: target)
+    real = writer.generate_dataset
+    real(target, n=4)
+    marker = target / writer.MARKER
+    version = f', "version": {LEVEL_VERSIONS["tgs"]}'
+    assert version in marker.read_text() and LEVEL_VERSIONS["tgs"] >= 2
+    marker.write_text(marker.read_text().replace(version, ""))  # as the first calibration's writer wrote it
+    monkeypatch.setattr(writer, "generate_dataset", lambda folder, **kw: real(folder, n=6))
+    assert ensure_default_dataset() == target
+    assert len(load_dataset(target)) == 6 and version in marker.read_text()
+    assert ensure_default_dataset() == target and len(load_dataset(target)) == 6  # current: kept
+
+
 def test_default_path_is_repository_data_synthetic():
     import saltlab
     from pathlib import Path

@@ -26,11 +26,13 @@ section built the way a seismic image forms:
    depth derivative of the smoothed mask), both convolved with the same
    wavelet. At the calibrated ``"tgs"`` level (the default), the interior is
    a second, independently folded layered section mixed with chaotic
-   reflectivity, at the strength of the sediments around it, and the top of
-   salt is faint (40% of the salt images: absent).
+   reflectivity, at 0.5-1.0 times the strength of the sediments around it,
+   the top of salt is faint (40% of the salt images: absent), and 12% of the
+   salt images show no salt at all (the sediments run on; the mask stays).
 5. **Acquisition.** Band-limited noise (easy: set by the difficulty knob;
    tgs: 0.3 to 1.0 times the signal, log-uniform per image) and a blur set
-   by the difficulty knob, then a per-image grey level and contrast (median
+   by the difficulty knob (tgs: then white pixel noise, 0.15-0.35 times the
+   image's rms), then a per-image grey level and contrast (median
    standard deviation about 28 grey levels, as in the real set) and rounding
    to uint8.
 
@@ -58,8 +60,9 @@ LEVELS = ("tgs", "easy")
 """Generator levels. ``"tgs"`` (the default) is calibrated so that the
 course's training runs score on it what they score on the real TGS train set
 (see ``data/README.md``): the salt interior carries a sediment-like texture
-of the sediments' strength, the top-of-salt reflection is faint or absent,
-and the sections are noisier. ``"easy"`` is the generator as it was before
+at up to the sediments' strength, the top-of-salt reflection is faint or
+absent, some salt does not show at all, and the sections are noisier, down
+to the pixel. ``"easy"`` is the generator as it was before
 the calibration (weak chaotic salt interior, strong boundary reflector):
 byte-identical output for the same seed; the grader's training checks use it.
 """
@@ -67,14 +70,26 @@ byte-identical output for the same seed; the grader's training checks use it.
 DEFAULT_LEVEL = "tgs"
 """Level of :func:`synthesize` and ``make data`` unless told otherwise."""
 
+LEVEL_VERSIONS = {"easy": 1, "tgs": 2}
+"""What each level's generator is, as written in a generated folder's marker.
+
+Raised whenever a level's output changes for the same seed, so that a
+``data/synthetic`` made by an older generator is regenerated
+(:func:`saltlab.data.ensure_default_dataset`). ``tgs`` 1 was the first
+calibration (2026-11); 2 added the hidden salt and the pixel noise and
+weakened the salt interior (2026-12, ``data/README.md``).
+"""
+
 # The calibrated level's knobs (see _add_salt_tgs and _acquire_tgs); tuned on
 # the probe and quick-preset runs, measured figures in data/README.md.
 TGS = {
-    "interior": (0.7, 1.1),  # salt-interior texture rms / sediment rms
-    "layered": (0.3, 0.9),  # share of the interior texture that is layered
+    "interior": (0.5, 1.0),  # salt-interior texture rms / sediment rms
+    "layered": (0.1, 0.6),  # share of the interior texture that is layered
     "boundary": (0.0, 1.5),  # top-of-salt reflector strength (easy: 2.5-5)
     "no_boundary": 0.4,  # probability of no top-of-salt reflector at all
     "noise": (0.3, 1.0),  # band-limited noise rms / signal rms
+    "hidden": 0.12,  # share of salt images whose section shows no salt (mask kept)
+    "speckle": (0.15, 0.35),  # white pixel noise rms / image rms, after the blur
 }
 
 EMPTY_FRACTION = 0.39
@@ -553,7 +568,12 @@ def _add_salt_tgs(rng, seis, masks, freq):
     strength *= rng.random((m, 1, 1)) >= TGS["no_boundary"]
     # Same scale as the easy level's boundary term (sediments ~unit rms).
     top = _ricker(boundary * strength, freq, axis=1)
-    return seis * outside + interior * soft + top
+    salted = seis * outside + interior * soft + top
+    # Some real salt is invisible at this scale: the interpreter's mask comes
+    # from context (a neighbouring line, well data), the section shows
+    # sediments. These images keep their sediments; their masks stay.
+    hidden = rng.random((m, 1, 1)) < TGS["hidden"]
+    return np.where(hidden, seis, salted)
 
 
 def _acquire_tgs(rng, seis, difficulty):
@@ -561,7 +581,12 @@ def _acquire_tgs(rng, seis, difficulty):
     rms, noise = _seismic_noise(rng, seis)
     low, high = np.log(TGS["noise"][0]), np.log(TGS["noise"][1])
     level = np.exp(_u(rng, low, high, seis.shape[0]))
-    return _blur(seis + level * rms * noise, difficulty)
+    blurred = _blur(seis + level * rms * noise, difficulty)
+    # Pixel-scale noise on top (the real sections' speckle): a network at the
+    # full 101x101 resolution sees all of it, one at 64x64 averages it down.
+    rms = np.sqrt((blurred**2).mean(axis=(1, 2), keepdims=True))
+    speckle = _u(rng, *TGS["speckle"], seis.shape[0])
+    return blurred + speckle * rms * rng.standard_normal(seis.shape, dtype=np.float32)
 
 
 def _acquire(rng, seis, difficulty):

@@ -14,7 +14,7 @@ import numpy as np
 from saltlab.data.dataset import DatasetError
 from saltlab.data.pngio import write_png
 from saltlab.data.rle import rle_encode
-from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, synthesize
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVEL_VERSIONS, synthesize
 from saltlab.paths import DATA_DIR
 
 MARKER = ".saltlab-synthetic"
@@ -129,7 +129,7 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     _check_writable(folder, force)
     saltset = synthesize(n, seed=seed, difficulty=difficulty, level=level)
     meta = {"generator": "saltlab.data.synthetic", "seed": int(seed),
-            "difficulty": float(difficulty), "level": level}
+            "difficulty": float(difficulty), "level": level, "version": LEVEL_VERSIONS[level]}
     return write_dataset(saltset, folder, force=force, _meta=meta)
 
 
@@ -137,8 +137,11 @@ def ensure_default_dataset():
     """Generate ``data/synthetic`` (4000 images, seed 0) unless it exists.
 
     A folder generated at another level than the default (one written before
-    the calibration has no ``level`` in its marker: it is ``"easy"``) is
-    regenerated, so that every run on the default data sees the same data.
+    the calibration has no ``level`` in its marker: it is ``"easy"``), or by
+    an older version of the default level's generator
+    (:data:`~saltlab.data.synthetic.LEVEL_VERSIONS`; none recorded: version
+    1), is regenerated, so that every run on the default data sees the same
+    data.
 
     Returns
     -------
@@ -148,10 +151,11 @@ def ensure_default_dataset():
     folder = default_dataset_path()
     if (folder / MARKER).is_file() and (folder / "train.csv").is_file():
         try:
-            level = json.loads((folder / MARKER).read_text()).get("level", "easy")
+            meta = json.loads((folder / MARKER).read_text())
+            made = meta.get("level", "easy"), meta.get("version", 1)
         except (ValueError, AttributeError):
-            level = None  # unreadable marker: ours (it exists), so regenerate
-        if level == DEFAULT_LEVEL:
+            made = None  # unreadable marker: ours (it exists), so regenerate
+        if made == (DEFAULT_LEVEL, LEVEL_VERSIONS[DEFAULT_LEVEL]):
             return folder
     return generate_dataset(folder)
 
