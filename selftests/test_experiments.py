@@ -202,6 +202,25 @@ def test_the_real_quick_preset_learns_every_variant(tmp_path):
     assert not weak, f"variants that did not learn: {weak}"
 
 
+def test_the_default_data_is_made_once_before_the_workers_start(tmp_path, monkeypatch):
+    """Every worker loads the default data as it starts: made by the parent first, or two workers
+    regenerating a stale data/synthetic at once delete each other's files (seen, 2026-12-02)."""
+    from saltlab.experiments import runner
+    from saltlab.impl import load_implementation
+
+    class Made(Exception):
+        pass
+
+    def ensure():
+        raise Made  # stops the run here: nothing was spawned yet
+
+    monkeypatch.setattr(runner, "ensure_default_dataset", ensure)
+    preset = get_preset("quick", variants=("maxpool-concat",), seeds=(0,))
+    todo = [(1, VARIANTS["maxpool-concat"], 0)]
+    with pytest.raises(Made):
+        runner._run_plan(todo, 1, preset, None, tmp_path, load_implementation("solutions"), 0, 2, print)
+
+
 def test_resume_refuses_a_different_configuration(tmp_path):
     from saltlab.experiments.runner import ResultsMismatchError, check_config
 

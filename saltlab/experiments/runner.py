@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import load_data, network_arrays, to_image_grid
+from ..data import ensure_default_dataset, load_data, network_arrays, to_image_grid
 from ..evaluation import (
     CURVE_THRESHOLDS,
     METRIC_NAMES,
@@ -164,6 +164,10 @@ def _run_plan(todo, total, preset, data, out, impl, verbose, jobs, log):
     order = {(v.name, s): i for i, v, s in todo}
     pending = list(todo)
     context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per worker, never a forked one
+    if data is None:
+        # Generated (or regenerated, if made by an older generator) here, once: every worker loads
+        # the default data as it starts, and two generating the same folder at once collide.
+        ensure_default_dataset()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
                              initargs=(preset, None if data is None else str(data), str(impl.folder))) as pool:
         running = {}
