@@ -28,6 +28,24 @@ def test_there_are_source_notebooks_with_nbgrader_cells():
     assert {("code", True, False), ("code", False, True), ("markdown", True, True)} <= kinds
 
 
+def test_model_answers_quote_only_figures_of_the_published_summary():
+    """The written answers argue from published/standard: every decimal figure and parameter count
+    in them is one that summary.md states, so republishing fails here until the answers are rewritten."""
+    import re
+
+    from saltlab.experiments import PUBLISHED_DIR
+
+    summary = (PUBLISHED_DIR / "standard" / "summary.md").read_text()
+    nb = json.loads((SOLUTIONS_DIR / "2_questions.ipynb").read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in nb["cells"]
+               if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("solution")}
+    assert len(answers) == 4, sorted(answers)
+    figures = {grade_id: re.findall(r"\d+\.\d+|\d{1,3}(?:,\d{3})+", text) for grade_id, text in answers.items()}
+    assert all(len(found) >= 5 for found in figures.values()), figures  # they do argue from numbers
+    assert {grade_id: [f for f in found if f not in summary] for grade_id, found in figures.items()} == {
+        grade_id: [] for grade_id in answers}
+
+
 def test_released_notebooks_are_nbgraders_release_of_the_sources():
     assert notebooks.check_sync() == []
 
