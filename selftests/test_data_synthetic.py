@@ -41,6 +41,22 @@ def test_easy_level_is_the_pre_calibration_generator(n, seed):
     assert _sha256(synthesize(n, seed=seed, level="easy")) == EASY_SHA256[n, seed]
 
 
+# sha256 of synthesize(40, seed=3) at the default level, per version of its
+# generator (saltlab.data.synthetic.LEVEL_VERSIONS): a change of the tgs
+# level's output must raise its version, so that data/synthetic folders made
+# by the older generator are regenerated, and record its new sha here.
+TGS_SHA256 = {2: "950d2c23756783ccf01cc7d90011c0847d255811d2eaaa93472df67a7b3811ad"}
+
+
+def test_a_change_of_the_default_level_raises_its_version():
+    from saltlab.data.synthetic import LEVEL_VERSIONS
+
+    version = LEVEL_VERSIONS[DEFAULT_LEVEL]
+    assert version in TGS_SHA256, f"record the sha256 of tgs version {version} in TGS_SHA256"
+    assert _sha256(synthesize(40, seed=3)) == TGS_SHA256[version], (
+        "the tgs level's output changed: raise LEVEL_VERSIONS['tgs'] and record the new sha256")
+
+
 def test_grader_checks_train_on_the_easy_level():
     from saltlab.checks.training_checks import SIZE, check_data
     from saltlab.checks.training_feedback import SHOWCASE_SEED, showcase
