@@ -322,6 +322,24 @@ def test_ensure_default_dataset_replaces_a_set_of_an_older_generator(tmp_path, m
     assert ensure_default_dataset() == target and len(load_dataset(target)) == 6  # current: kept
 
 
+def test_ensure_default_dataset_replaces_a_set_missing_files(tmp_path, monkeypatch):
+    """A current marker and train.csv are not enough: deleted images or masks mean a rewrite."""
+    target = tmp_path / "data" / "synthetic"
+    monkeypatch.setattr(writer, "default_dataset_path", lambda: target)
+    real = writer.generate_dataset
+    calls = []
+    monkeypatch.setattr(writer, "generate_dataset",
+                        lambda folder, **kw: calls.append(folder) or real(folder, n=5))
+    ensure_default_dataset()
+    for sub in ("images", "masks"):
+        victim = sorted((target / sub).glob("*.png"))[2]
+        victim.unlink()
+        assert ensure_default_dataset() == target and victim.is_file()
+    assert len(calls) == 3 and len(load_dataset(target)) == 5
+    ensure_default_dataset()
+    assert len(calls) == 3  # complete again: kept
+
+
 def test_default_path_is_repository_data_synthetic():
     import saltlab
     from pathlib import Path

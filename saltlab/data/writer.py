@@ -141,7 +141,9 @@ def ensure_default_dataset():
     an older version of the default level's generator
     (:data:`~saltlab.data.synthetic.LEVEL_VERSIONS`; none recorded: version
     1), is regenerated, so that every run on the default data sees the same
-    data.
+    data. So is a folder missing some of its files (fewer images or masks
+    than the marker's ``n``, or no ``train.csv``): an interrupted write, or
+    files deleted since.
 
     Returns
     -------
@@ -153,11 +155,18 @@ def ensure_default_dataset():
         try:
             meta = json.loads((folder / MARKER).read_text())
             made = meta.get("level", "easy"), meta.get("version", 1)
-        except (ValueError, AttributeError):
-            made = None  # unreadable marker: ours (it exists), so regenerate
-        if made == (DEFAULT_LEVEL, LEVEL_VERSIONS[DEFAULT_LEVEL]):
+            complete = all(_count_pngs(folder / sub) == meta["n"] for sub in ("images", "masks"))
+        except (ValueError, AttributeError, KeyError, TypeError):
+            made, complete = None, False  # unreadable marker: ours (it exists), so regenerate
+        if complete and made == (DEFAULT_LEVEL, LEVEL_VERSIONS[DEFAULT_LEVEL]):
             return folder
     return generate_dataset(folder)
+
+
+def _count_pngs(folder):
+    # Counting 2 x 4000 directory entries takes milliseconds; reading the
+    # images would take seconds at every start.
+    return sum(1 for _ in folder.glob("*.png")) if folder.is_dir() else 0
 
 
 def _check_writable(folder, force):
