@@ -235,6 +235,23 @@ def test_resume_refuses_a_different_configuration(tmp_path):
         check_config(tmp_path, get_preset("quick", augment=True))
 
 
+def test_resume_refuses_results_of_another_version_of_the_default_data(tmp_path):
+    """The default data's generator is recorded; a folder begun on another version is not resumed on this one."""
+    from saltlab.data import default_dataset_generator
+    from saltlab.experiments.runner import ResultsMismatchError, check_config
+
+    check_config(tmp_path, get_preset("quick"))
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["synthetic_generator"] == default_dataset_generator() and config["data"] is None
+    for older in ({**default_dataset_generator(), "version": default_dataset_generator()["version"] - 1}, None):
+        (tmp_path / "config.json").write_text(json.dumps({**config, "synthetic_generator": older}))
+        with pytest.raises(ResultsMismatchError, match="synthetic_generator"):
+            check_config(tmp_path, get_preset("quick"))
+    # On a named folder (the real files) there is no generator to record.
+    check_config(tmp_path / "real", get_preset("quick"), data=tmp_path)
+    assert "synthetic_generator" not in json.loads((tmp_path / "real" / "config.json").read_text())
+
+
 def test_a_folder_written_before_schedule_and_augment_existed_still_resumes(tmp_path):
     """Those fields at their defaults are left out of config.json, as before they existed."""
     from saltlab.experiments import preset_of
@@ -358,6 +375,12 @@ def test_summary_states_paired_differences_from_hand_made_results(tmp_path):
     scores = write_fake_results(out)
     summary = write_summary(out).read_text()
     assert "within noise" not in summary
+    assert "data: the synthetic default (make data)." in summary  # no generator recorded: none claimed
+    config = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**config, "synthetic_generator": {"level": "tgs", "version": 7}}))
+    assert "data: the synthetic default (make data: level `tgs`, version 7)." in write_summary(out).read_text()
+    (out / "config.json").write_text(json.dumps(config))
+    summary = write_summary(out).read_text()
 
     # A clear effect (0.15 of salt found): settled, both intervals exclude 0 and hold the observed difference.
     line = _bullet(summary, "- `maxpool-concat` is better than `maxpool-none` by ")

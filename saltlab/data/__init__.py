@@ -38,6 +38,7 @@ from saltlab.data.split import coverage_classes, draw_subset, stratified_split
 from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVELS, synthesize
 from saltlab.data.writer import (
     MARKER,
+    default_dataset_generator,
     default_dataset_path,
     ensure_default_dataset,
     generate_dataset,
@@ -57,6 +58,7 @@ __all__ = [
     "SaltSet",
     "coverage",
     "coverage_classes",
+    "default_dataset_generator",
     "default_dataset_path",
     "draw_subset",
     "ensure_default_dataset",

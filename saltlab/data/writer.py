@@ -133,6 +133,22 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     return write_dataset(saltset, folder, force=force, _meta=meta)
 
 
+def default_dataset_generator():
+    """Which generator makes :func:`default_dataset_path` today.
+
+    Results made on the default data record it (``synthetic_generator`` in
+    an experiments folder's ``config.json``), so a reader can tell which
+    version of the data they came from, and a resumed run cannot mix two.
+
+    Returns
+    -------
+    dict
+        ``{"level": DEFAULT_LEVEL, "version": LEVEL_VERSIONS[DEFAULT_LEVEL]}``,
+        e.g. ``{"level": "tgs", "version": 2}``.
+    """
+    return {"level": DEFAULT_LEVEL, "version": LEVEL_VERSIONS[DEFAULT_LEVEL]}
+
+
 def ensure_default_dataset():
     """Generate ``data/synthetic`` (4000 images, seed 0) unless it exists.
 
@@ -154,11 +170,11 @@ def ensure_default_dataset():
     if (folder / MARKER).is_file() and (folder / "train.csv").is_file():
         try:
             meta = json.loads((folder / MARKER).read_text())
-            made = meta.get("level", "easy"), meta.get("version", 1)
+            made = {"level": meta.get("level", "easy"), "version": meta.get("version", 1)}
             complete = all(_count_pngs(folder / sub) == meta["n"] for sub in ("images", "masks"))
         except (ValueError, AttributeError, KeyError, TypeError):
             made, complete = None, False  # unreadable marker: ours (it exists), so regenerate
-        if complete and made == (DEFAULT_LEVEL, LEVEL_VERSIONS[DEFAULT_LEVEL]):
+        if complete and made == default_dataset_generator():
             return folder
     return generate_dataset(folder)
 

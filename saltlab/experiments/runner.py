@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import ensure_default_dataset, load_data, network_arrays, to_image_grid
+from ..data import default_dataset_generator, ensure_default_dataset, load_data, network_arrays, to_image_grid
 from ..evaluation import (
     CURVE_THRESHOLDS,
     METRIC_NAMES,
@@ -81,6 +81,12 @@ class ResultsMismatchError(RuntimeError):
 def check_config(out, preset, data=None):
     """Write ``config.json``, or check a resumed folder was made with the same preset and data.
 
+    On the synthetic default, ``config.json`` also records which generator
+    made the data (``synthetic_generator``: level and version,
+    :func:`saltlab.data.default_dataset_generator`), so that the summary can
+    say it and a folder begun on an older version of the data is not
+    resumed on a newer one.
+
     Raises
     ------
     ResultsMismatchError
@@ -88,6 +94,8 @@ def check_config(out, preset, data=None):
     """
     path = Path(out) / "config.json"
     config = {**preset.config(), "data": str(Path(data).resolve()) if data is not None else None}
+    if data is None:
+        config["synthetic_generator"] = default_dataset_generator()
     if path.is_file():
         old = json.loads(path.read_text())
         # Seeds and variants may change between runs (extend or narrow a comparison).
@@ -300,6 +308,7 @@ def preset_of(out):
         raise FileNotFoundError(f"{config_file}: not found; run `python -m saltlab.experiments` first")
     config = json.loads(config_file.read_text())
     data = config.pop("data", None)
+    config.pop("synthetic_generator", None)  # which version of the default data: the summary says it
     config["fcn_dilations"] = tuple(config["fcn_dilations"])
     config["seeds"] = tuple(config["seeds"])
     config["variants"] = None if config.get("variants") is None else tuple(config["variants"])

@@ -135,6 +135,14 @@ def summary_table(rows):
     return markdown_table(headers, table)
 
 
+def _synthetic_default(config):
+    """How the summary names the synthetic default, with its generator's version when recorded."""
+    generator = config.get("synthetic_generator")
+    if not generator:  # a folder made before the version was recorded
+        return "the synthetic default (make data)"
+    return f"the synthetic default (make data: level `{generator['level']}`, version {generator['version']})"
+
+
 def write_summary(out):
     """Write ``summary.md`` and the PNG figures of a results folder.
 
@@ -166,7 +174,7 @@ def write_summary(out):
             f"{config['batch_size']}, Adam {config['learning_rate']:g}"
             f"{' decayed to 0 along a half cosine' if config.get('schedule') == 'cosine' else ''}"
             f"{', random left-right flips' if config.get('augment') else ''}, loss {LOSS_LABELS.get(loss, loss)}, "
-            f"seeds {tuple(config['seeds'])}; data: {config.get('data') or 'the synthetic default (make data)'}.\n"
+            f"seeds {tuple(config['seeds'])}; data: {config.get('data') or _synthetic_default(config)}.\n"
         )
     if not rows:
         lines.append("No training finished yet.\n")
