@@ -88,6 +88,13 @@ def _interval(low, high, digits):
     return f"[{_number(low, digits)}, {_number(high, digits)}]"
 
 
+def _digits_to_show(value, digits, *, most=6):
+    """At least ``digits``, more if ``value`` would print as zero (at most ``most``)."""
+    while digits < most and value != 0 and round(abs(value), digits) == 0:
+        digits += 1
+    return digits
+
+
 def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detect=0.02):
     """One sentence stating a paired difference, its 95 % intervals and whether it is settled.
 
@@ -110,10 +117,12 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         Settled (every interval excludes 0, on the same side): "A is better
         than B by 0.031 IoU, 95 % CI [0.012, 0.050] over 3 seeds; bootstrap
         over 80 images [0.020, 0.043]", the better one named first and the
-        intervals turned to match. Otherwise the signed difference A - B and
+        intervals turned to match (with more digits when the difference
+        would print as 0.000). Otherwise the signed difference A - B and
         its intervals, "not settled at this budget", and the seeds a
         difference of ``detect`` would need (and, when every interval lies
-        within ±``detect``, that a difference that large is ruled out).
+        within ±``detect``, that a difference that large is ruled out: said
+        of a settled difference too, which is then real but small).
 
     Examples
     --------
@@ -129,16 +138,24 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         budget = "with one seed the spread over seeds is unknown: run at least 2"
     else:
         budget = f"{needed} seeds would detect a difference of {detect:g} {metric}"
+    intervals = [i for i in (seeds, images) if i is not None and i.known]
+    if intervals and all(-detect < i.low and i.high < detect for i in intervals):
+        # Worth saying when the question is "does it matter?": the size is bounded, whatever the sign.
+        budget += f"; both intervals rule out a difference of {detect:g} {metric} either way"
     if comparison.settled:
         # Name the better one first so the sentence reads as a positive difference.
         sign = 1 if seeds.estimate > 0 else -1
         better, worse = (name_a, name_b) if sign > 0 else (name_b, name_a)
+        # A settled difference of 0.0002 must not read "better by 0.000".
+        # Every bound excludes 0, so the smallest of them must not print as 0 either.
+        bounds = [abs(b) for i in (seeds, images) if i is not None for b in (i.low, i.high)]
+        shown = _digits_to_show(min([abs(seeds.estimate), *bounds]), digits)
         low, high = sorted((sign * seeds.low, sign * seeds.high))
-        text = (f"{better} is better than {worse} by {_number(sign * seeds.estimate, digits)} {metric}, "
-                f"95 % CI {_interval(low, high, digits)} over {n_seeds}")
+        text = (f"{better} is better than {worse} by {_number(sign * seeds.estimate, shown)} {metric}, "
+                f"95 % CI {_interval(low, high, shown)} over {n_seeds}")
         if images is not None:
             low, high = sorted((sign * images.low, sign * images.high))
-            text += f"; bootstrap over {images.n} images {_interval(low, high, digits)}"
+            text += f"; bootstrap over {images.n} images {_interval(low, high, shown)}"
         return text + f"; {budget}."
     text = f"{name_a} − {name_b}: {_number(seeds.estimate, digits, sign=True)} {metric}"
     if seeds.known:
@@ -152,10 +169,6 @@ def paired_sentence(name_a, name_b, comparison, *, metric="IoU", digits=3, detec
         reason = " (the interval over images contains 0: more validation images needed)"
     elif seeds.excludes_zero:
         reason = " (the two intervals disagree in sign)"
-    intervals = [i for i in (seeds, images) if i is not None and i.known]
-    if intervals and all(-detect < i.low and i.high < detect for i in intervals):
-        # The sign is open, but the size is not: worth saying when the question is "does it matter?".
-        budget += f"; both intervals rule out a difference of {detect:g} {metric} either way"
     return text + f": **not settled at this budget**{reason}; {budget}."
 
 

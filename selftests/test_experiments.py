@@ -556,11 +556,17 @@ def test_the_published_evidence_is_the_standard_preset_and_reproduces_its_summar
     """
     import shutil
 
+    from saltlab.data import default_dataset_generator
     from saltlab.experiments import PUBLISHED_DIR, preset_of, read_rows, write_summary
 
     published = PUBLISHED_DIR / "standard"
     preset, data = preset_of(published)
     assert preset.config() == get_preset("standard").config() and data is None
+    made_on = json.loads((published / "config.json").read_text()).get("synthetic_generator")
+    assert made_on == default_dataset_generator(), (
+        f"published/standard was made on the default data of generator {made_on}, but `make data` now makes "
+        f"{default_dataset_generator()}: run the standard preset again, republish it and rewrite the notebooks' "
+        "model answers (published/standard/README.md says how)")
     rows = read_rows(published / "results.csv")
     assert sorted((r["variant"], int(r["seed"])) for r in rows) == sorted(
         (v.name, s) for v in select_variants(preset.variants) for s in preset.seeds)

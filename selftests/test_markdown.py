@@ -34,3 +34,14 @@ def test_paired_sentence_says_when_a_difference_of_0_02_is_ruled_out():
     assert "not settled at this budget" in text and "rule out a difference of 0.02 IoU either way" in text
     wide = compare_paired({0: 0.80, 1: 0.78, 2: 0.81}, {0: 0.79, 1: 0.79, 2: 0.79})
     assert "rule out" not in paired_sentence("A", "B", wide)
+
+
+def test_a_settled_difference_too_small_to_print_gets_more_digits_and_its_size_bounded():
+    """Settled but tiny (every seed a little ahead): never "better by 0.000", and said to be small."""
+    tiny = compare_paired({0: 0.80030, 1: 0.80025, 2: 0.80035}, {0: 0.8, 1: 0.8, 2: 0.8})
+    text = paired_sentence("A", "B", tiny)
+    assert text.startswith("A is better than B by 0.0003 IoU, 95 % CI [0.0002, 0.0004] over 3 seeds")
+    assert "both intervals rule out a difference of 0.02 IoU either way" in text
+    # Settled and large: no such clause, three digits as always.
+    large = paired_sentence("A", "B", compare_paired({0: 0.85, 1: 0.86, 2: 0.84}, {0: 0.80, 1: 0.80, 2: 0.80}))
+    assert "rule out" not in large and "by 0.050 IoU, 95 % CI [" in large

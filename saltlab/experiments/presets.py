@@ -142,10 +142,12 @@ PRESETS = {
         # t(0.975, 4) = 2.78 standard errors wide on each side.
         seeds=(0, 1, 2, 3, 4),
         loss="bce_dice",
-        # Measured 2026-12-01: 78 min 20 s wall, 2 h 5 min CPU, --jobs 2 (the
-        # machine shared for the first half hour); 211-376 s per training.
-        expected_time=("about 80 minutes on 2 CPU cores (35 trainings of ~4 min, two at a time; 78 min measured); "
-                       "its results are committed in published/standard"),
+        # Measured 2026-12-02 on data version 2: 35 min 56 s wall, 61 min CPU,
+        # --jobs 2, Intel Xeon, 97-166 s per training. On an AMD EPYC
+        # (2026-12-01, version 1): 78 min 20 s, 211-376 s per training.
+        expected_time=("35 to 80 minutes on 2 CPU cores, by processor (35 trainings of 2 to 4 min, two at a time; "
+                       "36 min measured on an Intel Xeon, 78 min on an AMD EPYC); its results are committed in "
+                       "published/standard"),
     ),
     "full": Preset(
         name="full",
