@@ -60,3 +60,27 @@ def test_missing_data_folder_is_named(tmp_path, capsys):
 
     assert main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_each_ablation_of_the_recipe_changes_only_what_its_name_says():
+    """data/README.md's ablation table reads "one ingredient removed at a time": hold it to that."""
+    import dataclasses
+
+    from saltlab.benchmarks.recipe_ablation import ABLATIONS
+
+    changed = {"recipe": set(), "no_batchnorm": {"batchnorm"}, "images_400": {"n_images"},
+               "constant_rate": {"schedule"}, "no_flips": {"augment"}, "bce_alone": {"loss"},
+               "larger_steps": {"epochs", "batch_size"}}
+    assert set(ABLATIONS) == set(changed) | {"course"} and ABLATIONS["course"] == COURSE
+    for name, fields in changed.items():
+        differ = {f.name for f in dataclasses.fields(DEFAULT) if getattr(ABLATIONS[name], f.name) != getattr(DEFAULT, f.name)}
+        assert differ == fields, name
+
+
+def test_the_ablation_benchmark_refuses_unknown_names_and_seeds(capsys):
+    from saltlab.benchmarks.recipe_ablation import main
+
+    for argv, said in ((["--only", "recipe,no_dice"], "unknown no_dice"), (["--seeds", "0,x"], "'0,x'")):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2 and said in capsys.readouterr().err
