@@ -93,20 +93,20 @@ COURSE = DemoConfig(name="course")
 320 training images, 6 epochs, constant rate, no batch normalisation, no
 flips (``python -m saltlab.demo --course``). On the easy data it reached IoU
 0.82; on the real TGS images 0.374, and on the calibrated default
-0.424 (233 s of training, machine otherwise idle): too few images for data
-this hard, which is why :data:`DEFAULT` is another recipe."""
+0.394 ± 0.153 over seeds 0-4 (50-55 s of training each on a 2-core Intel
+Xeon): too few images for data this hard, and too few to score the same
+twice, which is why :data:`DEFAULT` is another recipe."""
 
 DEFAULT = DemoConfig(n_images=None, input_size=64, base_filters=8, depth=3, batchnorm=True, learning_rate=3e-3,
                      schedule="cosine", augment=True, epochs=6, batch_size=16, loss="bce_dice", name="default")
 """The demo's recipe: every image (3200 to train) at 64x64, batch
 normalisation, Adam 3e-3 with cosine decay, random left-right flips, BCE +
-soft Dice, 6 epochs. About the time of :data:`COURSE` (a 64x64 image costs a
-quarter of a 128x128 one, so ten times the images fit), IoU 0.782 on the
-calibrated default data (0.756 on the real data with the same recipe).
-Measured on 2 cores otherwise idle: 254 s in all (233 s of training) with
-the data already generated; on the first calibration of the data, ``make
-demo`` from a fresh clone (data generated) took 421 s at load 3.4-3.7 and
-367 s at load 1.7-3.6.
+soft Dice, 6 epochs. Twice the time of :data:`COURSE` (a 64x64 image costs a
+quarter of a 128x128 one, so ten times the images fit in about that), IoU
+0.783 on the calibrated default data, seed 0 (0.759 ± 0.018 over seeds 0-4;
+0.756 on the real data with the same recipe). Measured on 2 cores otherwise
+idle, with the data already generated: 107 s in all (95 s of training) on an
+Intel Xeon, 254 s (233 s) on an AMD EPYC.
 What each ingredient buys:
 the ablation table in ``data/README.md``."""
 
