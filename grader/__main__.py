@@ -164,7 +164,8 @@ def main(argv=None):
         elif args.command == "merge":
             from .merge import merge
 
-            records, summary = merge(args.shards, args.out)
+            records, summary = merge(args.shards, args.out,
+                                     warn=lambda text: print(f"warning: {text}", file=sys.stderr))
             print(f"merged {len(args.shards)} shards: {len(records)} students; gradebook {args.out / 'gradebook.csv'}",
                   file=sys.stderr)
         else:

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import report
 from .collect import collect
 from .figures import FigureDrawer
-from .plan import Plan, build_plan, compute_expected, grader_version, seed_fingerprint
+from .plan import Plan, build_plan, compute_expected, grader_version, numeric_platform, seed_fingerprint
 from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
 from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files
@@ -140,6 +140,8 @@ def summary_header(run, count):
     return [f"{count} students graded from {run['submissions']}",
             f"checks: {checks} ({run['checks']} entries, {report.fmt(run['points'])} points)",
             f"grader version {run['grader_version']}; sandbox: {sandbox}",
+            *([f"shards graded on {len(run['platforms'])} kinds of machine: a training check's IoU may differ "
+               "in its third decimal between them (run.json, `platforms`)"] if run.get("platforms") else []),
             "notebooks: autograded cells run in the sandbox; written answers graded in formgrader "
             f"({NBGRADER_FOLDER}/), merged with `python -m grader merge-manual`"
             if run.get("notebooks") else "notebooks: not graded in this run",
@@ -450,7 +452,8 @@ def grade_folder(submissions_dir, out, options=Options(), settings=Settings(), *
                "points": plan.max_total(), "grader_version": version, "sandboxed": settings.sandboxed,
                "seed_fingerprint": plan.seed_fingerprint, "shard": list(options.shard) if options.shard else None,
                "students": sorted(s.folder_name for s in submissions), "skipped": skipped,
-               "notebooks": course is not None, "options": stored_options(options, settings, submissions_dir)}
+               "notebooks": course is not None, "options": stored_options(options, settings, submissions_dir),
+               "platform": numeric_platform()}
         report.write_atomic(out / RUN_FILE, json.dumps(run, indent=2, sort_keys=True) + "\n", mode=0o600)
         records, summary = finish_batch(out, run, skipped)
         return records, summary

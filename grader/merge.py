@@ -36,7 +36,7 @@ def _read_run(folder):
     return run
 
 
-def merge(shard_folders, out):
+def merge(shard_folders, out, *, warn=None):
     """Merge shard output folders into ``out``.
 
     Parameters
@@ -44,6 +44,13 @@ def merge(shard_folders, out):
     shard_folders : list of pathlib.Path
     out : pathlib.Path
         Created if missing; must not be one of the shards.
+    warn : callable, optional
+        Receives a sentence when the shards were graded on different kinds
+        of machine (``run.json``'s ``platform``,
+        :func:`grader.plan.numeric_platform`). They are merged all the same:
+        correct and clearly wrong code get the same grade everywhere, but
+        the merge is then not what one run on one machine would give byte
+        for byte, and ``summary.md`` says so.
 
     Returns
     -------
@@ -93,5 +100,25 @@ def merge(shard_folders, out):
         except CourseError as error:
             raise BatchError(str(error)) from None
     merged = {**first, "shard": None, "students": sorted(students)}
+    kinds = []
+    for _, run in runs:
+        if run.get("platform") not in kinds:
+            kinds.append(run.get("platform"))
+    if len(kinds) > 1:  # shards from before platforms were recorded (None) count as a kind of their own
+        merged.update(platform=None, platforms=kinds)
+        if warn is not None:
+            described = "; ".join(
+                f"{folder}: {_describe(run.get('platform'))}" for folder, run in runs)
+            warn(f"the shards were graded on {len(kinds)} kinds of machine ({described}); a training check's IoU "
+                 "may differ in its third decimal between them. Grade every shard on one kind for a merge equal "
+                 "to one run byte for byte")
     write_atomic(out / RUN_FILE, json.dumps(merged, indent=2, sort_keys=True) + "\n", mode=0o600)
     return finish_batch(out, merged, first["skipped"])
+
+
+def _describe(platform):
+    if not platform:
+        return "not recorded"
+    simd = "+".join(platform.get("simd") or []) or "no SIMD listed"
+    return (f"{platform.get('processor')} ({platform.get('machine')}, {simd}), numpy {platform.get('numpy')}, "
+            f"tensorflow {platform.get('tensorflow')}")

@@ -99,6 +99,31 @@ def test_merge_refuses_shards_that_disagree(graded, tmp_path):
         merge([root / "single", root / "shard1"], tmp_path / "out4")
 
 
+def test_shards_of_different_machines_merge_with_a_warning(graded, tmp_path):
+    """Another processor kind can move a training check's last digits: merged, but said, in the summary too."""
+    import shutil
+
+    from grader.plan import numeric_platform
+
+    root, _ = graded
+    here = json.loads((root / "shard0" / "run.json").read_text())["platform"]
+    assert here == numeric_platform() and here["machine"] and here["numpy"]
+    other = tmp_path / "shard1"
+    shutil.copytree(root / "shard1", other)
+    run = json.loads((other / "run.json").read_text())
+    run["platform"] = {**here, "processor": "Another CPU", "simd": ["avx2"]}
+    (other / "run.json").write_text(json.dumps(run))
+    said = []
+    records, summary = merge([root / "shard0", other], tmp_path / "merged", warn=said.append)
+    assert len(records) == 7 and len(said) == 1
+    assert "2 kinds of machine" in said[0] and "Another CPU" in said[0] and str(other) in said[0]
+    assert "shards graded on 2 kinds of machine" in (tmp_path / "merged" / "summary.md").read_text()
+    merged_run = json.loads((tmp_path / "merged" / "run.json").read_text())
+    assert merged_run["platform"] is None and len(merged_run["platforms"]) == 2
+    # One kind (the module's own merge): no warning and the summary of one run (test_merged_shards_equal_one_run).
+    assert "kinds of machine" not in (root / "merged" / "summary.md").read_text()
+
+
 def test_a_shard_needs_the_seed(tmp_path):
     make_submission_folder("reference", tmp_path / "subs" / "a")
     process = _grade(tmp_path / "subs", tmp_path / "out", "--shard", "0/2")
