@@ -117,8 +117,14 @@ def merge(shard_folders, out, *, warn=None):
 
 
 def _describe(platform):
-    if not platform:
+    """One line naming a shard's machine kind; anything but a dict (a hand-edited run.json) reads "not recorded"."""
+    if not isinstance(platform, dict) or not platform:
         return "not recorded"
-    simd = "+".join(platform.get("simd") or []) or "no SIMD listed"
-    return (f"{platform.get('processor')} ({platform.get('machine')}, {simd}), numpy {platform.get('numpy')}, "
-            f"tensorflow {platform.get('tensorflow')}")
+
+    def shown(value):  # printed to a terminal: no control characters, bounded length
+        return "".join(c if c.isprintable() else "?" for c in str(value))[:80]
+
+    simd = platform.get("simd")
+    simd = "+".join(map(shown, simd)) if isinstance(simd, list) and simd else "no SIMD listed"
+    return (f"{shown(platform.get('processor'))} ({shown(platform.get('machine'))}, {simd}), "
+            f"numpy {shown(platform.get('numpy'))}, tensorflow {shown(platform.get('tensorflow'))}")

@@ -10,7 +10,11 @@ the reference itself fails is a grader bug, and grading stops.
 """
 
 import hashlib
+import os
+import platform
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 
 from saltlab.checks.core import get_check, judge
 from saltlab.checks.fixtures import reference_answers
@@ -199,11 +203,6 @@ def numeric_platform():
         and ``tensorflow`` (versions), ``openblas_coretype`` (the variable
         that forces OpenBLAS's kernels, or ``None``).
     """
-    import os
-    import platform
-    from importlib import metadata
-    from pathlib import Path
-
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
     except OSError:  # macOS, Windows: no /proc

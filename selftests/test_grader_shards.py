@@ -120,6 +120,11 @@ def test_shards_of_different_machines_merge_with_a_warning(graded, tmp_path):
     assert "shards graded on 2 kinds of machine" in (tmp_path / "merged" / "summary.md").read_text()
     merged_run = json.loads((tmp_path / "merged" / "run.json").read_text())
     assert merged_run["platform"] is None and len(merged_run["platforms"]) == 2
+    # A hand-edited platform (not a dict, or with control characters) is described, never a crash.
+    from grader.merge import _describe
+
+    assert _describe(["x"]) == _describe("x") == "not recorded"
+    assert "\x1b" not in _describe({**here, "processor": "evil\x1b[2J", "simd": [7, "a\nb"]})
     # One kind (the module's own merge): no warning and the summary of one run (test_merged_shards_equal_one_run).
     assert "kinds of machine" not in (root / "merged" / "summary.md").read_text()
 
