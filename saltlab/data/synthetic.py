@@ -96,6 +96,7 @@ TGS = {
     "noise": (0.3, 1.0),  # band-limited noise rms / signal rms
     "hidden": 0.12,  # share of salt images whose section shows no salt (mask kept)
     "speckle": (0.15, 0.35),  # white pixel noise rms / image rms, after the blur
+    "mismatch": (0.0, 0.0),  # pixels by which the salt shown wobbles off the mask
 }
 
 EMPTY_FRACTION = 0.39
@@ -152,7 +153,7 @@ def coverage_quantile(u):
     return np.interp(u, _COVERAGE_KNOTS[:, 0], _COVERAGE_KNOTS[:, 1])
 
 
-def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL):
+def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL, knobs=None):
     """Generate a synthetic TGS-like dataset in memory (nothing touches disk).
 
     Parameters
@@ -169,6 +170,10 @@ def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL)
         :data:`LEVELS`; ``"tgs"`` (default) is calibrated to the real data's
         difficulty, ``"easy"`` is the pre-calibration generator. Masks,
         ids and depths are the same at both levels for the same seed.
+    knobs : dict, optional
+        Level ``"tgs"`` only: values replacing some of :data:`TGS`'s, to try
+        a candidate calibration (``python -m saltlab.benchmarks.calibration``).
+        ``None`` (default): the calibrated level, :data:`LEVEL_VERSIONS`.
 
     Returns
     -------
@@ -187,6 +192,7 @@ def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL)
         )
     if level not in LEVELS:
         raise ValueError(f"synthesize: level must be one of {LEVELS}, got {level!r}")
+    knobs = tgs_knobs(knobs) if level == "tgs" else _no_knobs(knobs, level)
     seed = int(seed)
     # One stream for the plan (ids, kinds, coverages, depths, wavelets) and
     # one per chunk of images for the pixels: chunk c always gets the same
@@ -209,7 +215,7 @@ def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL)
         part = slice(start, start + _CHUNK)
         images[part], masks[part] = _render(
             np.random.default_rng(seq), kind[part], target[part], freq[part],
-            difficulty, level,
+            difficulty, level, knobs,
         )
     const_idx = np.flatnonzero(kind == 0)
     images[const_idx] = constant[const_idx, None, None]
@@ -225,7 +231,57 @@ def synthesize(n, *, seed=0, difficulty=DEFAULT_DIFFICULTY, level=DEFAULT_LEVEL)
     )
 
 
-def _render(rng, kind, target, freq, difficulty, level):
+def tgs_knobs(overrides=None):
+    """The ``tgs`` level's knobs: :data:`TGS` with some values replaced.
+
+    Parameters
+    ----------
+    overrides : dict, optional
+        Knob name -> value: a ``(low, high)`` pair of floats with
+        ``0 <= low <= high`` for a range, a float in [0, 1] for a probability
+        (``no_boundary``, ``hidden``).
+
+    Returns
+    -------
+    dict
+        Every knob of :data:`TGS`, ranges as tuples of floats.
+
+    Raises
+    ------
+    ValueError
+        Naming the knob, for an unknown name or a value of the wrong form.
+
+    Examples
+    --------
+    >>> tgs_knobs({"hidden": 0.0})["hidden"], tgs_knobs()["hidden"] == TGS["hidden"]
+    (0.0, True)
+    """
+    knobs = dict(TGS)
+    for name, value in (overrides or {}).items():
+        if name not in TGS:
+            raise ValueError(f"tgs knob {name!r} is unknown; expected one of {', '.join(TGS)}")
+        if isinstance(TGS[name], tuple):
+            try:
+                low, high = (float(v) for v in value)
+            except (TypeError, ValueError):
+                raise ValueError(f"tgs knob {name!r}: expected a (low, high) pair of numbers, got {value!r}") from None
+            if not 0.0 <= low <= high < np.inf:
+                raise ValueError(f"tgs knob {name!r}: expected 0 <= low <= high, got {value!r}")
+            knobs[name] = (low, high)
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"tgs knob {name!r}: expected a probability in [0, 1], got {value!r}")
+            knobs[name] = float(value)
+    return knobs
+
+
+def _no_knobs(knobs, level):
+    if knobs:
+        raise ValueError(f"synthesize: knobs apply to level 'tgs' only, not {level!r}")
+    return None
+
+
+def _render(rng, kind, target, freq, difficulty, level, knobs):
     """Images and masks of one chunk; see the module docstring for the steps."""
     n = kind.size
     masks = np.zeros((n, SIZE, SIZE), dtype=np.uint8)
@@ -234,7 +290,7 @@ def _render(rng, kind, target, freq, difficulty, level):
     dist_out = np.full((n, SIZE, SIZE), np.inf, dtype=np.float32)
     salt_idx = np.flatnonzero(kind == 2)
     if salt_idx.size:
-        masks[salt_idx], dist_out[salt_idx] = _salt_masks(rng, target[salt_idx])
+        masks[salt_idx], dist_out[salt_idx], signed = _salt_masks(rng, target[salt_idx])
     seis = _sediments(rng, freq, dist_out)
     if level == "easy":
         if salt_idx.size:
@@ -244,10 +300,13 @@ def _render(rng, kind, target, freq, difficulty, level):
         seis = _acquire(rng, seis, difficulty)
     else:
         if salt_idx.size:
+            shown = masks[salt_idx]
+            if knobs["mismatch"][1] > 0:
+                shown = _shown_salt(rng, signed, knobs)
             seis[salt_idx] = _add_salt_tgs(
-                rng, seis[salt_idx], masks[salt_idx], freq[salt_idx]
+                rng, seis[salt_idx], shown, freq[salt_idx], knobs
             )
-        seis = _acquire_tgs(rng, seis, difficulty)
+        seis = _acquire_tgs(rng, seis, difficulty, knobs)
     return _to_grey(rng, seis), masks
 
 
@@ -347,6 +406,9 @@ def _salt_masks(rng, target):
     dist_out : numpy.ndarray, float32, shape (m, 101, 101)
         ``t - F`` clipped at 0: an approximate distance in pixels from the
         salt, 0 inside.
+    signed : numpy.ndarray, float32, shape (m, 101, 101)
+        ``F - t``: about the signed distance in pixels to the mask's
+        boundary, positive inside.
     """
     m = target.size
     shape_of = rng.choice(len(_SHAPES), size=m, p=_SHAPE_P)
@@ -369,7 +431,19 @@ def _salt_masks(rng, target):
     thresh = thresh[:, None, None]
     masks = (field >= thresh).astype(np.uint8)
     dist_out = np.maximum(thresh - field, 0.0)
-    return masks, dist_out
+    return masks, dist_out, field - thresh
+
+
+def _shown_salt(rng, signed, knobs):
+    """The salt the section shows, off the interpreter's mask by a few pixels.
+
+    A smooth wobble (correlation length about 7 pixels) of a per-image
+    amplitude drawn from ``knobs["mismatch"]`` moves the boundary of the salt
+    drawn into the section; the mask stays the interpreter's.
+    """
+    m = signed.shape[0]
+    wobble = _u(rng, *knobs["mismatch"], m) * _field(rng, m, 15)
+    return (signed + wobble >= 0).astype(np.uint8)
 
 
 def _dome(rng, n):
@@ -541,7 +615,7 @@ def _add_salt(rng, seis, masks, freq):
     return seis * (1.0 - soft) + salt_refl
 
 
-def _add_salt_tgs(rng, seis, masks, freq):
+def _add_salt_tgs(rng, seis, masks, freq, knobs):
     """The calibrated salt: a sediment-like interior, a faint or absent top.
 
     In the real sections the salt interior is often as textured as the
@@ -550,7 +624,7 @@ def _add_salt_tgs(rng, seis, masks, freq):
     the salt from subtle differences of texture and continuity. Here the
     interior is a mix of a second, independently dipping and folded layered
     section and chaotic reflectivity, scaled to the surrounding sediments'
-    strength; the boundary reflector is weak or absent (knobs in :data:`TGS`).
+    strength; the boundary reflector is weak or absent (``knobs``, :data:`TGS`).
     """
     from scipy.ndimage import gaussian_filter
 
@@ -566,32 +640,32 @@ def _add_salt_tgs(rng, seis, masks, freq):
     chaos = 0.5 * chaos + 0.25 * (np.roll(chaos, 1, axis=2) + np.roll(chaos, -1, axis=2))
     chaos = _ricker(chaos, freq, axis=1)
     chaos /= np.sqrt((chaos**2).mean(axis=(1, 2), keepdims=True)) + 1e-6
-    share = _u(rng, *TGS["layered"], m)
+    share = _u(rng, *knobs["layered"], m)
     interior = np.sqrt(share) * layered + np.sqrt(1.0 - share) * chaos
-    interior *= _u(rng, *TGS["interior"], m) * rms
+    interior *= _u(rng, *knobs["interior"], m) * rms
     boundary = np.diff(soft, axis=1, prepend=soft[:, :1, :])
-    strength = _u(rng, *TGS["boundary"], m)
-    strength *= rng.random((m, 1, 1)) >= TGS["no_boundary"]
+    strength = _u(rng, *knobs["boundary"], m)
+    strength *= rng.random((m, 1, 1)) >= knobs["no_boundary"]
     # Same scale as the easy level's boundary term (sediments ~unit rms).
     top = _ricker(boundary * strength, freq, axis=1)
     salted = seis * outside + interior * soft + top
     # Some real salt is invisible at this scale: the interpreter's mask comes
     # from context (a neighbouring line, well data), the section shows
     # sediments. These images keep their sediments; their masks stay.
-    hidden = rng.random((m, 1, 1)) < TGS["hidden"]
+    hidden = rng.random((m, 1, 1)) < knobs["hidden"]
     return np.where(hidden, seis, salted)
 
 
-def _acquire_tgs(rng, seis, difficulty):
-    """Calibrated noise (:data:`TGS`, log-uniform per image), blur by difficulty."""
+def _acquire_tgs(rng, seis, difficulty, knobs):
+    """Calibrated noise (``knobs``, :data:`TGS`; log-uniform per image), blur by difficulty."""
     rms, noise = _seismic_noise(rng, seis)
-    low, high = np.log(TGS["noise"][0]), np.log(TGS["noise"][1])
+    low, high = np.log(knobs["noise"][0]), np.log(knobs["noise"][1])
     level = np.exp(_u(rng, low, high, seis.shape[0]))
     blurred = _blur(seis + level * rms * noise, difficulty)
     # Pixel-scale noise on top (the real sections' speckle): a network at the
     # full 101x101 resolution sees all of it, one at 64x64 averages it down.
     rms = np.sqrt((blurred**2).mean(axis=(1, 2), keepdims=True))
-    speckle = _u(rng, *TGS["speckle"], seis.shape[0])
+    speckle = _u(rng, *knobs["speckle"], seis.shape[0])
     return blurred + speckle * rms * rng.standard_normal(seis.shape, dtype=np.float32)
 
 

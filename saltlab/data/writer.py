@@ -14,7 +14,7 @@ import numpy as np
 from saltlab.data.dataset import DatasetError
 from saltlab.data.pngio import write_png
 from saltlab.data.rle import rle_encode
-from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVEL_VERSIONS, synthesize
+from saltlab.data.synthetic import DEFAULT_DIFFICULTY, DEFAULT_LEVEL, LEVEL_VERSIONS, synthesize, tgs_knobs
 from saltlab.paths import DATA_DIR
 
 MARKER = ".saltlab-synthetic"
@@ -99,7 +99,7 @@ def write_dataset(saltset, folder, *, force=False, _meta=None):
 
 
 def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
-                     level=DEFAULT_LEVEL, force=False):
+                     level=DEFAULT_LEVEL, force=False, knobs=None):
     """Synthesize a dataset and write it in the Kaggle layout.
 
     Parameters
@@ -119,6 +119,10 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     force : bool, optional
         Write into an existing non-empty folder that this package did not
         create.
+    knobs : dict, optional
+        A candidate calibration of the ``tgs`` level
+        (:func:`saltlab.data.synthetic.tgs_knobs`); the marker records all
+        the knobs then, and no version (it is not the default level's).
 
     Returns
     -------
@@ -127,9 +131,13 @@ def generate_dataset(folder, *, n=4000, seed=0, difficulty=DEFAULT_DIFFICULTY,
     """
     folder = Path(folder)
     _check_writable(folder, force)
-    saltset = synthesize(n, seed=seed, difficulty=difficulty, level=level)
+    saltset = synthesize(n, seed=seed, difficulty=difficulty, level=level, knobs=knobs)
     meta = {"generator": "saltlab.data.synthetic", "seed": int(seed),
             "difficulty": float(difficulty), "level": level, "version": LEVEL_VERSIONS[level]}
+    if knobs:
+        # Not the level's version: ensure_default_dataset regenerates such a folder.
+        meta["version"] = None
+        meta["knobs"] = {name: list(v) if isinstance(v, tuple) else v for name, v in tgs_knobs(knobs).items()}
     return write_dataset(saltset, folder, force=force, _meta=meta)
 
 
