@@ -80,7 +80,9 @@ def test_the_calibration_benchmark_refuses_bad_arguments(capsys):
                        (["--knobs", "[1, 2]"], "expected a JSON object"),
                        (["--knobs", '{"salt": 1}'], "'salt' is unknown"),
                        (["--rows", "quick_concat,quick_add"], "unknown quick_add"),
-                       (["--seeds", "0,one"], "'0,one'")):
+                       (["--seeds", "0,one"], "'0,one'"),
+                       (["--data", "/nonexistent/tgs", "--knobs", '{"hidden": 0}'], "--knobs and --data"),
+                       (["--data", "/nonexistent/tgs"], "/nonexistent/tgs has no train.csv")):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2 and said in capsys.readouterr().err, argv
@@ -94,6 +96,10 @@ def test_a_candidate_name_keeps_its_knobs(tmp_path):
     with pytest.raises(ValueError, match="choose another --name"):
         run_calibration("c", {"hidden": 0.2}, ["quick_concat"], [0], tmp_path, impl=None)
     assert not (tmp_path / "c").exists(), "nothing is generated for a refused candidate"
+    with pytest.raises(ValueError, match="made with the knobs"):
+        run_calibration("c", {}, ["quick_concat"], [0], tmp_path, impl=None, data=tmp_path)
+    with pytest.raises(ValueError, match="not to a given data folder"):
+        run_calibration("d", {"hidden": 0.0}, ["quick_concat"], [0], tmp_path, impl=None, data=tmp_path)
 
 
 def test_the_table_states_each_row_against_its_real_figure():
@@ -129,3 +135,9 @@ def test_a_calibration_round_trains_the_quick_rows_on_the_candidate_data(tmp_pat
     again = run_calibration("c", {"hidden": 0.0}, ["quick_concat"], [0], tmp_path, impl=impl, log=lambda line: None)
     assert again["rows"] == report["rows"]
     assert json.loads((tmp_path / "c.json").read_text())["rows"] == report["rows"]
+
+    # The same row measured on a given folder (as on the real train files): nothing generated, the folder recorded.
+    given = writer.generate_dataset(tmp_path / "given", n=500, seed=1)
+    measured = run_calibration("real", {}, ["quick_concat"], [0], tmp_path, impl=impl, data=given, log=lambda line: None)
+    assert measured["knobs"] is None and measured["data"] == str(given.resolve())
+    assert 0.0 <= measured["rows"]["quick_concat"]["runs"]["0"] <= 1.0 and not (tmp_path / "real" / "data").exists()

@@ -16,6 +16,11 @@ variant (11-13 s per training on a 2-core Intel Xeon, two at a time: about
 kept on a rerun with the same ``--name`` and knobs, so an interrupted round
 resumes; other knobs under the same name are refused.
 
+With ``--data <Kaggle folder>`` instead of ``--knobs``, the same rows are
+measured on that folder: run on the real train files, that gives the
+targets over as many seeds as the candidates (the figures of :data:`REAL`
+are one run, or two seeds, each).
+
 No test asserts a score: the rows are measurements, and their spread over
 seeds is part of what they say.
 """
@@ -57,7 +62,7 @@ ROWS = {
 _QUICK_VARIANTS = {"quick_concat": "maxpool-concat", "quick_none": "maxpool-none", "quick_max": "maxpool-max"}
 
 
-def run_calibration(name, knobs, rows, seeds, folder, *, impl, log=print):
+def run_calibration(name, knobs, rows, seeds, folder, *, impl, data=None, log=print):
     """Generate the candidate data, train every row on it for every seed, and write ``<folder>/<name>.json``.
 
     Parameters
@@ -71,34 +76,45 @@ def run_calibration(name, knobs, rows, seeds, folder, *, impl, log=print):
     seeds : list of int
     folder : pathlib.Path
     impl : saltlab.impl.Implementation
+    data : str or pathlib.Path, optional
+        A Kaggle-layout folder to measure instead of candidate data (``knobs`` must be empty then),
+        e.g. the real train files.
     log : callable, optional
 
     Returns
     -------
     report : dict
-        ``name``, ``knobs`` (all of them, after the overrides), ``machine``, and ``rows``:
+        ``name``, ``knobs`` (all of them, after the overrides; None with ``data``), ``data``
+        (the folder given, or None), ``machine``, and ``rows``:
         per row ``runs`` ({seed: IoU at 0.5}), ``mean``, ``sd`` (None for one seed),
         ``real``, ``real_runs`` and ``mean_minus_real``.
 
     Raises
     ------
     ValueError
-        For an unknown knob or row, or a ``name`` already used with other knobs.
+        For an unknown knob or row, knobs with ``data``, or a ``name`` already used with other knobs or data.
     """
     from ..data.synthetic import tgs_knobs
     from ..data.writer import generate_dataset
 
-    resolved = {k: list(v) if isinstance(v, tuple) else v for k, v in tgs_knobs(knobs).items()}
+    if data is not None and knobs:
+        raise ValueError("calibration: knobs apply to generated candidate data, not to a given data folder")
+    resolved = None if data is not None else {k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in tgs_knobs(knobs).items()}
+    given = str(Path(data).resolve()) if data is not None else None
     unknown = sorted(set(rows) - set(ROWS))
     if unknown:
         raise ValueError(f"calibration rows {', '.join(unknown)} are unknown; expected some of {', '.join(ROWS)}")
     out = folder / f"{name}.json"
-    report = json.loads(out.read_text()) if out.is_file() else {"name": name, "knobs": resolved, "rows": {}}
-    if report["knobs"] != resolved:
-        raise ValueError(f"{out}: made with the knobs {report['knobs']}, not {resolved}; choose another --name")
+    report = (json.loads(out.read_text()) if out.is_file()
+              else {"name": name, "knobs": resolved, "data": given, "rows": {}})
+    if (report["knobs"], report.get("data")) != (resolved, given):
+        made = f"the knobs {report['knobs']}" if report.get("data") is None else f"the data {report['data']}"
+        asked = f"the knobs {resolved}" if given is None else f"the data {given}"
+        raise ValueError(f"{out}: made with {made}, not {asked}; choose another --name")
     report["machine"] = {"cpus": os.cpu_count(), "processor": _processor()}
-    data = folder / name / "data"
-    if not (data / "train.csv").is_file():
+    data = Path(given) if given is not None else folder / name / "data"
+    if given is None and not (data / "train.csv").is_file():
         log(f"Generating the candidate data into {data}")
         generate_dataset(data, knobs=knobs or None, force=True)
 
@@ -156,7 +172,8 @@ def _summarise(entry, row):
 
 def format_table(report):
     """The report as a Markdown table, one line per row: mean ± sd, the runs, the real figure, the difference."""
-    lines = [f"Candidate {report['name']!r}: knobs {json.dumps(report['knobs'])}", "",
+    made = f"data {report['data']}" if report.get("data") else f"knobs {json.dumps(report['knobs'])}"
+    lines = [f"Candidate {report['name']!r}: {made}", "",
              "| run | mean ± sd | runs | real | mean − real |", "|---|---|---|---|---|"]
     for row, entry in report["rows"].items():
         if entry.get("mean") is None:
@@ -176,6 +193,8 @@ def main(argv=None):
     parser.add_argument("--knobs", default="{}", help='JSON object of tgs knobs to replace, e.g. \'{"hidden": 0.0}\'')
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default 0,1,2,3,4)")
+    parser.add_argument("--data", type=Path, help="measure the rows on this Kaggle-layout folder (e.g. the real "
+                        "train files) instead of generating candidate data; no --knobs then")
     parser.add_argument("--folder", type=Path, default=REPO_ROOT / "out" / "bench" / "calibration")
     args = parser.parse_args(argv)
     try:
@@ -198,9 +217,16 @@ def main(argv=None):
         tgs_knobs(knobs)
     except ValueError as error:
         parser.error(f"--knobs: {error}")
+    if args.data is not None:
+        if knobs:
+            parser.error("--knobs and --data: knobs make candidate data; a given folder is measured as it is")
+        if not (args.data / "train.csv").is_file():
+            parser.error(f"--data: {args.data} has no train.csv; expected a Kaggle-layout folder "
+                         "(train.csv, images/, masks/)")
     from ..impl import load_implementation
 
-    report = run_calibration(args.name, knobs, rows, seeds, args.folder, impl=load_implementation("solutions"))
+    report = run_calibration(args.name, knobs, rows, seeds, args.folder, impl=load_implementation("solutions"),
+                             data=args.data)
     print(format_table(report))
     print(f"wrote {args.folder / (args.name + '.json')}")
     return 0
