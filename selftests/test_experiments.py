@@ -407,6 +407,26 @@ def test_summary_states_paired_differences_from_hand_made_results(tmp_path):
     assert all(_interval(line, "images")[0] < 0 < _interval(line, "images")[1] for line in lines)
 
 
+def test_summary_names_the_runs_that_stayed_on_the_plateau(tmp_path):
+    """A mean over seeds can hide networks that never left 'no salt anywhere': the summary names them."""
+    from saltlab.experiments import read_rows, write_summary
+    from saltlab.experiments.results import RESULT_FIELDS, write_rows
+
+    out = tmp_path / "fake"
+    write_fake_results(out)
+    assert "Runs that stayed on" not in write_summary(out).read_text()
+    rows = read_rows(out / "results.csv")
+    for row in rows:
+        if (row["variant"], int(row["seed"])) in {("maxpool-none", 1), ("maxpool-none", 2), ("fcn", 0)}:
+            row.update(iou=0.0, recall=0.0, dice=0.0)
+        if (row["variant"], int(row["seed"])) == ("stride-concat", 2):
+            row.update(recall=0.05)  # at the bound: it found some salt, not on the plateau
+    write_rows(out / "results.csv", RESULT_FIELDS, rows)
+    note = _bullet(write_summary(out).read_text(), "**Runs that stayed on the 'no salt anywhere' plateau**")
+    assert "`maxpool-none` seeds 1, 2 (2 of 3); `fcn` seed 0 (1 of 3)." in note
+    assert "stride-concat" not in note
+
+
 def test_summary_without_per_image_files_says_why_there_is_no_bootstrap(tmp_path):
     from saltlab.experiments import write_summary
 

@@ -2,9 +2,11 @@
 
 ``quick`` runs in a few minutes: on the easy level every variant learns,
 but on the calibrated default (as on the real sections) 400 images and two
-seeds leave its comparisons unsettled. ``standard`` is the course's
+seeds leave its comparisons unsettled, and without batch normalisation
+some runs never leave the "no salt anywhere" plateau (``maxpool-none`` in 5
+of 15 seeds; the summary names such runs). ``standard`` is the course's
 evidence on a CPU: the demo's recipe for every variant, five seeds, in
-about 80 minutes on 2 cores; its results are committed under ``published/``
+35 to 80 minutes on 2 cores, by processor; its results are committed under ``published/``
 and the notebooks read them. ``full`` is the course's 128x128 network on
 all the data, for a GPU. Sizes are chosen so every variant of a preset sees the same
 data, the same epochs and the same optimiser: only the architecture differs.

@@ -135,6 +135,50 @@ def summary_table(rows):
     return markdown_table(headers, table)
 
 
+PLATEAU_RECALL = 0.05
+"""Below this recall at threshold 0.5, a run is said to have stayed on the "no salt anywhere" plateau."""
+
+
+def plateau_runs(rows):
+    """The runs that predict salt on almost none of the salt pixels, per variant.
+
+    A network trained briefly without batch normalisation either leaves the
+    "no salt anywhere" plateau or stays on it (on the default data, 6 of 15
+    seeds of the quick preset's ``maxpool-none``: ``data/README.md``); a
+    variant's mean then mixes two outcomes, which the summary must say.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``results.csv`` rows (``variant``, ``seed``, ``recall``).
+
+    Returns
+    -------
+    dict
+        Variant name -> sorted seeds whose recall at 0.5 is below :data:`PLATEAU_RECALL`;
+        variants without such a run are left out.
+    """
+    stuck = {}
+    for row in rows:
+        if float(row["recall"]) < PLATEAU_RECALL:
+            stuck.setdefault(row["variant"], []).append(int(row["seed"]))
+    return {name: sorted(seeds) for name, seeds in stuck.items()}
+
+
+def plateau_note(rows):
+    """A paragraph naming the runs of :func:`plateau_runs`, or ``""`` when there is none."""
+    stuck = plateau_runs(rows)
+    if not stuck:
+        return ""
+    runs = "; ".join(f"`{name}` seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))} "
+                     f"({len(seeds)} of {sum(r['variant'] == name for r in rows)})"
+                     for name, seeds in ((n, stuck[n]) for n in VARIANTS if n in stuck))
+    return (f"**Runs that stayed on the 'no salt anywhere' plateau** (recall below {PLATEAU_RECALL:g} at "
+            f"threshold 0.5: salt predicted on almost none of the salt pixels): {runs}. A variant's mean then "
+            "mixes networks that learned with networks that did not, and its paired differences below count "
+            "both; more seeds estimate how often it happens, not what the variant reaches when it learns.\n")
+
+
 def _synthetic_default(config):
     """How the summary names the synthetic default, with its generator's version when recorded."""
     generator = config.get("synthetic_generator")
@@ -185,6 +229,8 @@ def write_summary(out):
         "(lowest validation loss) of each run; mean ± sample standard deviation over seeds.\n",
         summary_table(rows),
     ]
+    if plateau_note(rows):
+        lines.append(plateau_note(rows))
     plot_variant_comparison(rows, metrics=("iou", "tgs_metric", "precision", "recall"), labels=METRIC_LABELS,
                             path=out / "comparison.png")
     lines.append(figure_link(out / "comparison.png", report, caption="scores per variant"))
