@@ -135,6 +135,10 @@ def test_a_calibration_round_trains_the_quick_rows_on_the_candidate_data(tmp_pat
     again = run_calibration("c", {"hidden": 0.0}, ["quick_concat"], [0], tmp_path, impl=impl, log=lambda line: None)
     assert again["rows"] == report["rows"]
     assert json.loads((tmp_path / "c.json").read_text())["rows"] == report["rows"]
+    more = run_calibration("c", {"hidden": 0.0}, ["quick_concat"], [1], tmp_path, impl=impl, log=lambda line: None)
+    runs = more["rows"]["quick_concat"]["runs"]
+    assert list(runs) == ["0", "1"] and runs["0"] == iou, "another round's seeds add to the row"
+    assert more["rows"]["quick_concat"]["mean"] == pytest.approx(np.mean(list(runs.values())), abs=1e-4)
 
     # The same row measured on a given folder (as on the real train files): nothing generated, the folder recorded.
     given = writer.generate_dataset(tmp_path / "given", n=500, seed=1)

@@ -85,8 +85,8 @@ def run_calibration(name, knobs, rows, seeds, folder, *, impl, data=None, log=pr
     -------
     report : dict
         ``name``, ``knobs`` (all of them, after the overrides; None with ``data``), ``data``
-        (the folder given, or None), ``machine``, and ``rows``:
-        per row ``runs`` ({seed: IoU at 0.5}), ``mean``, ``sd`` (None for one seed),
+        (the folder given, or None), ``machine``, and ``rows``: per row ``runs`` ({seed: IoU at
+        0.5}, every seed run under this name so far), ``mean``, ``sd`` (None for one seed),
         ``real``, ``real_runs`` and ``mean_minus_real``.
 
     Raises
@@ -158,8 +158,10 @@ def _quick_rows(report, quick, seeds, data, results, *, impl, log):
         for line in csv.DictReader(f):
             by_variant.setdefault(line["variant"], {})[line["seed"]] = round(float(line["iou"]), 4)
     for row in quick:
-        runs = by_variant.get(_QUICK_VARIANTS[row], {})
-        report["rows"][row] = {"runs": {str(s): runs[str(s)] for s in seeds if str(s) in runs}}
+        # Every seed trained in this folder, as for the demo's rows: a round with other seeds adds to the row.
+        runs = report["rows"].setdefault(row, {"runs": {}})["runs"]
+        runs.update(by_variant.get(_QUICK_VARIANTS[row], {}))
+        report["rows"][row]["runs"] = dict(sorted(runs.items(), key=lambda item: int(item[0])))
 
 
 def _summarise(entry, row):
