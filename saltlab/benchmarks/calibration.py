@@ -164,6 +164,25 @@ def _quick_rows(report, quick, seeds, data, results, *, impl, log):
         report["rows"][row]["runs"] = dict(sorted(runs.items(), key=lambda item: int(item[0])))
 
 
+def default_name(knobs, data=None):
+    """The name a round gets without ``--name``: ``current``, ``data-<folder>``, or the knobs spelled out.
+
+    Examples
+    --------
+    >>> default_name({}), default_name({"hidden": 0.0, "noise": [0.15, 0.5]}), default_name({}, "/x/tgs/train")
+    ('current', 'hidden0-noise0.15-0.5', 'data-train')
+    """
+    if data is not None:
+        return f"data-{Path(data).resolve().name}"
+    if not knobs:
+        return "current"
+
+    def spell(value):
+        return "-".join(f"{float(v):g}" for v in value) if isinstance(value, (list, tuple)) else f"{float(value):g}"
+
+    return "-".join(f"{name}{spell(value)}" for name, value in knobs.items())
+
+
 def _summarise(entry, row):
     values = list(entry["runs"].values())
     entry["mean"] = round(statistics.mean(values), 4) if values else None
@@ -191,7 +210,8 @@ def format_table(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m saltlab.benchmarks.calibration",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--name", default="current", help="the candidate's name (default 'current': no --knobs)")
+    parser.add_argument("--name", help="the round's name (default: 'current' for the data as they are, "
+                        "'data-<folder>' with --data, else the knobs spelled out, e.g. 'hidden0')")
     parser.add_argument("--knobs", default="{}", help='JSON object of tgs knobs to replace, e.g. \'{"hidden": 0.0}\'')
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default 0,1,2,3,4)")
@@ -227,10 +247,11 @@ def main(argv=None):
                          "(train.csv, images/, masks/)")
     from ..impl import load_implementation
 
-    report = run_calibration(args.name, knobs, rows, seeds, args.folder, impl=load_implementation("solutions"),
+    name = args.name or default_name(knobs, args.data)
+    report = run_calibration(name, knobs, rows, seeds, args.folder, impl=load_implementation("solutions"),
                              data=args.data)
     print(format_table(report))
-    print(f"wrote {args.folder / (args.name + '.json')}")
+    print(f"wrote {args.folder / (name + '.json')}")
     return 0
 
 
