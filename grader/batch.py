@@ -24,10 +24,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from saltlab.machine import numeric_platform
+
 from . import report
 from .collect import collect
 from .figures import FigureDrawer
-from .plan import Plan, build_plan, compute_expected, grader_version, numeric_platform, seed_fingerprint
+from .plan import Plan, build_plan, compute_expected, grader_version, seed_fingerprint
 from .grading import Cancelled, grade_submission
 from .worker_process import Settings, kill_all_workers
 from .sandbox import bwrap_status, fallback_identity, keyring_filter_status, public_worker_files

@@ -47,7 +47,7 @@ def merge(shard_folders, out, *, warn=None):
     warn : callable, optional
         Receives a sentence when the shards were graded on different kinds
         of machine (``run.json``'s ``platform``,
-        :func:`grader.plan.numeric_platform`). They are merged all the same:
+        :func:`saltlab.machine.numeric_platform`). They are merged all the same:
         correct and clearly wrong code get the same grade everywhere, but
         the merge is then not what one run on one machine would give byte
         for byte, and ``summary.md`` says so.

@@ -10,11 +10,7 @@ the reference itself fails is a grader bug, and grading stops.
 """
 
 import hashlib
-import os
-import platform
 from dataclasses import dataclass, field
-from importlib import metadata
-from pathlib import Path
 
 from saltlab.checks.core import get_check, judge
 from saltlab.checks.fixtures import reference_answers
@@ -182,46 +178,6 @@ def compute_expected(plan, reference):
             if planned.check.needs_reference:
                 plan.expected[(planned.key, case.id)] = expected
     return plan
-
-
-def numeric_platform():
-    """What, beside the grader version and the seed, can move a grade's last digits: the machine's kind.
-
-    TensorFlow's float32 kernels and the BLAS library's (the matrix products
-    that make the checks' synthetic images) choose their code by the
-    processor's instruction sets, and change between library versions: on
-    two kinds of machine a training check's IoU can differ in its third
-    decimal, and a handful of the checks' pixels by one grey level (README,
-    "What holds where"). A run records this in ``run.json``; a merge of
-    shards graded on different kinds warns.
-
-    Returns
-    -------
-    dict
-        ``machine`` (``platform.machine()``), ``processor`` (its model name),
-        ``simd`` (which of avx2, avx512f, amx_tile, asimd it has), ``numpy``
-        and ``tensorflow`` (versions), ``openblas_coretype`` (the variable
-        that forces OpenBLAS's kernels, or ``None``).
-    """
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-    except OSError:  # macOS, Windows: no /proc
-        cpuinfo = ""
-    names = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-             if line.split(":")[0].strip() in ("model name", "Model", "CPU part")]
-    flags = {word for line in cpuinfo.splitlines() if line.split(":")[0].strip() in ("flags", "Features")
-             for word in line.split(":", 1)[1].split()}
-
-    def version(package):
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {"machine": platform.machine(), "processor": names[0] if names else platform.processor() or None,
-            "simd": sorted(flags & {"avx2", "avx512f", "amx_tile", "asimd"}),
-            "numpy": version("numpy"), "tensorflow": version("tensorflow") or version("tensorflow-cpu"),
-            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
 
 
 def grader_version():

@@ -1,4 +1,6 @@
-"""How many cores this process may use: its CPU affinity, capped by a cgroup CPU quota.
+"""The machine: how many cores this process may use, and what kind of processor it is.
+
+How many cores: the CPU affinity, capped by a cgroup CPU quota.
 
 ``--jobs`` defaults (the grader's, the experiments') are derived from it.
 The affinity is what ``taskset`` and Slurm set; a container's CPU limit
@@ -6,10 +8,16 @@ The affinity is what ``taskset`` and Slurm set; a container's CPU limit
 instead, invisible to the affinity: a pod limited to 2 CPUs on a 64-core
 node sees 64. Both cgroup versions are read; anything unreadable or
 malformed counts as "no quota", never as an error.
+
+What kind (:func:`numeric_platform`): the processor and library versions
+that can move a result's last digits, recorded by the grader's ``run.json``
+and the benchmarks' JSON.
 """
 
 import math
 import os
+import platform
+from importlib import metadata
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -95,3 +103,43 @@ def _v1_limit(folder):
     except (OSError, ValueError):
         return None
     return quota / period if quota > 0 and period > 0 else None
+
+
+def numeric_platform():
+    """What, beside the grader version and the seed, can move a grade's last digits: the machine's kind.
+
+    TensorFlow's float32 kernels and the BLAS library's (the matrix products
+    that make the checks' synthetic images) choose their code by the
+    processor's instruction sets, and change between library versions: on
+    two kinds of machine a training check's IoU can differ in its third
+    decimal, and a handful of the checks' pixels by one grey level (README,
+    "What holds where"). A run records this in ``run.json``; a merge of
+    shards graded on different kinds warns.
+
+    Returns
+    -------
+    dict
+        ``machine`` (``platform.machine()``), ``processor`` (its model name),
+        ``simd`` (which of avx2, avx512f, amx_tile, asimd it has), ``numpy``
+        and ``tensorflow`` (versions), ``openblas_coretype`` (the variable
+        that forces OpenBLAS's kernels, or ``None``).
+    """
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:  # macOS, Windows: no /proc
+        cpuinfo = ""
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+             if line.split(":")[0].strip() in ("model name", "Model", "CPU part")]
+    flags = {word for line in cpuinfo.splitlines() if line.split(":")[0].strip() in ("flags", "Features")
+             for word in line.split(":", 1)[1].split()}
+
+    def version(package):
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"machine": platform.machine(), "processor": names[0] if names else platform.processor() or None,
+            "simd": sorted(flags & {"avx2", "avx512f", "amx_tile", "asimd"}),
+            "numpy": version("numpy"), "tensorflow": version("tensorflow") or version("tensorflow-cpu"),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}

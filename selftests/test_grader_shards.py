@@ -103,7 +103,7 @@ def test_shards_of_different_machines_merge_with_a_warning(graded, tmp_path):
     """Another processor kind can move a training check's last digits: merged, but said, in the summary too."""
     import shutil
 
-    from grader.plan import numeric_platform
+    from saltlab.machine import numeric_platform
 
     root, _ = graded
     here = json.loads((root / "shard0" / "run.json").read_text())["platform"]

@@ -35,7 +35,8 @@ import sys
 from pathlib import Path
 
 from ..paths import REPO_ROOT
-from .recipe_ablation import ABLATIONS, _processor
+from ..machine import numeric_platform
+from .recipe_ablation import ABLATIONS
 
 REAL = {
     "course": (0.374, "one run"),
@@ -112,7 +113,7 @@ def run_calibration(name, knobs, rows, seeds, folder, *, impl, data=None, log=pr
         made = f"the knobs {report['knobs']}" if report.get("data") is None else f"the data {report['data']}"
         asked = f"the knobs {resolved}" if given is None else f"the data {given}"
         raise ValueError(f"{out}: made with {made}, not {asked}; choose another --name")
-    report["machine"] = {"cpus": os.cpu_count(), "processor": _processor()}
+    report["machine"] = {"cpus": os.cpu_count(), "processor": numeric_platform()["processor"]}
     data = Path(given) if given is not None else folder / name / "data"
     if given is None and not (data / "train.csv").is_file():
         log(f"Generating the candidate data into {data}")

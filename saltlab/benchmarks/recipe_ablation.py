@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from ..demo import COURSE, DEFAULT
+from ..machine import numeric_platform
 from ..paths import REPO_ROOT
 
 ABLATIONS = {
@@ -64,7 +65,7 @@ def run_ablation(names, seeds, out, *, impl):
     from ..demo import run_demo
 
     report = json.loads(out.read_text()) if out.is_file() else {"runs": []}
-    report["machine"] = {"cpus": os.cpu_count(), "processor": _processor(), "python": platform.python_version()}
+    report["machine"] = {"cpus": os.cpu_count(), "processor": numeric_platform()["processor"], "python": platform.python_version()}
     done = {(run["name"], run["seed"]) for run in report["runs"]}
     for seed in seeds:
         for name in names:
@@ -85,17 +86,6 @@ def run_ablation(names, seeds, out, *, impl):
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(report, indent=2) + "\n")  # after every run: an interruption loses one
     return report
-
-
-def _processor():
-    # platform.processor() is empty on most Linux systems; /proc/cpuinfo names the model.
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv=None):
