@@ -115,7 +115,88 @@ def test_the_table_states_each_row_against_its_real_figure():
     table = format_table(report).splitlines()
     assert [line.split("|")[1].strip() for line in table[4:]] == ["recipe", "quick_max"]
     assert "+0.024 |" in table[4] and "✗" not in table[4]  # 0.78 - 0.756, within 0.05
-    assert table[5].endswith("+0.092 ✗ |")  # 0.490 - 0.398
+    assert "| +0.092 ✗ |" in table[5]  # 0.490 - 0.398
+    assert table[2].endswith("| 95 % interval |") and table[5].endswith(" to +0.204 |")  # its interval last
+
+
+def test_the_interval_against_a_two_run_target_is_welchs():
+    """Welch's interval, checked by hand: its degrees of freedom are rounded down (1.78 -> 1)."""
+    import math
+
+    from saltlab.benchmarks.calibration import REAL, interval_against_real
+
+    real, runs, real_sd = REAL["quick_none"]
+    assert (runs, real_sd) == (2, 0.049)
+    values = [0.50, 0.60]  # mean 0.55, sd 0.0707
+    a, b = statistics.variance(values) / 2, real_sd ** 2 / 2
+    assert (a + b) ** 2 / (a * a + b * b) == pytest.approx(1.78, abs=0.01)  # Welch-Satterthwaite
+    half = 12.706 * math.sqrt(a + b)  # t(0.975, 1) from a t table
+    ci = interval_against_real(values, "quick_none")
+    assert ci.estimate == pytest.approx(0.55 - real)
+    assert (ci.low, ci.high) == pytest.approx((0.55 - real - half, 0.55 - real + half), abs=1e-3)
+    assert not interval_against_real([0.5], "quick_none").known  # one run: no spread to go on
+
+
+def test_a_one_run_target_gets_the_prediction_interval_of_one_more_run():
+    import math
+
+    from saltlab.benchmarks.calibration import REAL, interval_against_real
+
+    values = [0.70, 0.66, 0.62, 0.74, 0.68]  # sd 0.0447, 4 degrees of freedom: t = 2.776
+    half = 2.776 * statistics.stdev(values) * math.sqrt(1 + 1 / 5)
+    ci = interval_against_real(values, "no_batchnorm")
+    assert (ci.low, ci.high) == pytest.approx((0.68 - REAL["no_batchnorm"][0] - half,
+                                               0.68 - REAL["no_batchnorm"][0] + half), abs=1e-3)
+
+
+@pytest.mark.parametrize("low, high, said", [(-0.05, 0.05, "within"), (-0.049, 0.051, "undecided"),
+                                             (0.051, 0.3, "beyond"), (-0.4, -0.06, "beyond"),
+                                             (-0.2, 0.2, "undecided"), (float("nan"), float("nan"), "undecided")])
+def test_a_verdict_needs_the_whole_interval(low, high, said):
+    from saltlab.benchmarks.calibration import verdict
+    from saltlab.evaluation.paired import Interval
+
+    assert verdict(Interval(0.0, low, high, 5)) == said
+
+
+def test_two_rounds_are_compared_on_the_seeds_both_ran():
+    """Pairs by seed (numeric order), skips rows without common seeds, counts the plateau's runs."""
+    from saltlab.benchmarks.calibration import compare_rounds, format_comparison
+
+    candidate = {"name": "cand", "rows": {
+        "quick_none": {"runs": {"0": 0.50, "2": 0.10, "10": 0.40, "11": 0.45}},
+        "recipe": {"runs": {"0": 0.78}},
+        "course": {"runs": {"7": 0.40}}}}
+    reference = {"name": "data-train", "rows": {
+        "quick_none": {"runs": {"2": 0.45, "10": 0.50, "11": 0.52, "12": 0.0}},
+        "recipe": {"runs": {"0": 0.75}},
+        "course": {"runs": {"0": 0.37}}}}
+    compared = compare_rounds(candidate, reference)
+    assert list(compared) == ["quick_none", "recipe"]  # course: no seed in common
+    none = compared["quick_none"]
+    differences = [0.10 - 0.45, 0.40 - 0.50, 0.45 - 0.52]
+    half = 4.303 * statistics.stdev(differences) / 3 ** 0.5  # t(0.975, 2)
+    assert none["seeds"] == [2, 10, 11] and none["low_runs"] == [1, 0]
+    assert none["difference"] == pytest.approx(statistics.mean(differences), abs=1e-4)
+    assert none["interval_95"] == pytest.approx([statistics.mean(differences) - half,
+                                                 statistics.mean(differences) + half], abs=1e-3)
+    assert none["verdict"] == "undecided"
+    assert compared["recipe"]["interval_95"] is None and compared["recipe"]["verdict"] == "undecided"
+    table = format_comparison(candidate, reference, compared)
+    assert "| quick_none | 3 | 0.317 | 0.490 | -0.173 |" in table and "| 1, 0 |" in table
+
+
+def test_against_names_a_round_that_exists(tmp_path, capsys):
+    from saltlab.benchmarks.calibration import main
+
+    (tmp_path / "hidden0.json").write_text(json.dumps({"name": "hidden0", "rows": {}}))
+    (tmp_path / "broken.json").write_text("[1, 2]")
+    for against in ("data-train", "broken"):
+        with pytest.raises(SystemExit) as stop:
+            main(["--against", against, "--folder", str(tmp_path)])
+        said = capsys.readouterr().err
+        assert stop.value.code == 2 and f"{against}.json is not a calibration round" in said
+        assert "rounds there: broken, hidden0" in said
 
 
 @pytest.mark.slow
