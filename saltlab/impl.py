@@ -172,6 +172,10 @@ def load_implementation(spec="assignment"):
         )
     package = "saltlab_impl_" + hashlib.sha1(str(folder).encode()).hexdigest()[:12]
     if package not in sys.modules:
+        # The blocks import keras, hence TensorFlow: import it first, without its start-up notices.
+        from .tensorflow_import import import_tensorflow
+
+        import_tensorflow()
         init = folder / "__init__.py"
         if init.is_file():
             spec_ = importlib.util.spec_from_file_location(

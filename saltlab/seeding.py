@@ -39,8 +39,9 @@ def pin_grading_threads():
         If TensorFlow already ran an operation with another setting: the
         checks would then compute differently from the grader's.
     """
-    import tensorflow as tf
+    from .tensorflow_import import import_tensorflow
 
+    tf = import_tensorflow()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(GRADING_INTRA_OP_THREADS)
     except RuntimeError as error:
