@@ -11,6 +11,7 @@ from saltlab.paths import REPO_ROOT
 LAYERS = {
     # rank: the lowest layers first. A module may import its own component and
     # anything of a lower rank, never a higher one nor a sibling component.
+    "saltlab.tensorflow_import": -1,  # imports nothing of saltlab; seeding imports TensorFlow through it
     "saltlab": 0, "saltlab.paths": 0, "saltlab.seeding": 0, "saltlab.io": 0, "saltlab.markdown": 0,
     "saltlab.machine": 0,
     "saltlab.impl": 1, "saltlab.data": 1,
