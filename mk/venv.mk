@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing the package and its dependencies into $(VENV) (first run only, a few minutes)..."
 	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1
 	@$(PY) -m pip install -e . >> $(VENV)/install.log 2>&1 || (tail -30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log"; exit 1)
-	@$(PY) -c 'import saltlab, keras, tensorflow, skimage' || (echo "install failed: see $(VENV)/install.log"; exit 1)
+	@$(PY) -c 'from saltlab.tensorflow_import import import_tensorflow; import_tensorflow(); import keras, skimage' || (echo "install failed: see $(VENV)/install.log"; exit 1)
 	@touch $(STAMP)
 
 .PHONY: help setup
